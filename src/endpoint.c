@@ -1,0 +1,482 @@
+/* endpoint.c: parsing operands (path, -, fd:N, tcp:, tcp-listen:, unix:,
+ * unix-listen:) and opening them. SRC is only ever opened read-only; DST
+ * is opened without O_TRUNC so that main decides when it may shrink. */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "endpoint.h"
+#include "io.h"
+
+static int has_prefix(const char *s, const char *p, const char **rest)
+{
+	size_t n = strlen(p);
+
+	if (strncmp(s, p, n) != 0)
+		return 0;
+	*rest = s + n;
+	return 1;
+}
+
+/* Digits only, at most max. */
+static int parse_uint(const char *s, long max, long *out)
+{
+	long v = 0;
+
+	if (!*s)
+		return -1;
+	for (; *s; s++) {
+		if (*s < '0' || *s > '9')
+			return -1;
+		v = v * 10 + (*s - '0');
+		if (v > max)
+			return -1;
+	}
+	*out = v;
+	return 0;
+}
+
+/* "HOST:PORT", "[V6]:PORT", or with need_host == 0 also "PORT". */
+static int parse_hostport(struct endpoint *e, const char *s, int need_host,
+			  long minport, const char **why)
+{
+	const char *colon, *host = s;
+	size_t hlen;
+	long port;
+
+	if (*s == '[') {
+		const char *close = strchr(s, ']');
+
+		if (!close || close[1] != ':') {
+			*why = "expected [ADDRESS]:PORT";
+			return -1;
+		}
+		host = s + 1;
+		hlen = (size_t)(close - host);
+		colon = close + 1;
+	} else {
+		colon = strrchr(s, ':');
+		if (!colon) {
+			if (need_host) {
+				*why = "expected HOST:PORT";
+				return -1;
+			}
+			colon = s - 1;	/* port only */
+			hlen = 0;
+		} else {
+			hlen = (size_t)(colon - s);
+			if (memchr(s, ':', hlen)) {
+				*why = "an IPv6 address goes in brackets, as [::1]:PORT";
+				return -1;
+			}
+		}
+	}
+	if (hlen >= sizeof e->host) {
+		*why = "host name too long";
+		return -1;
+	}
+	if (hlen == 0 && (need_host || colon >= s)) {
+		*why = "empty host";
+		return -1;
+	}
+	if (parse_uint(colon + 1, 65535, &port) < 0 || port < minport) {
+		*why = minport ? "port must be a number from 1 to 65535"
+			       : "port must be a number from 0 to 65535";
+		return -1;
+	}
+	memcpy(e->host, host, hlen);
+	e->host[hlen] = '\0';
+	if (hlen == 0)
+		strcpy(e->host, "127.0.0.1");
+	snprintf(e->port, sizeof e->port, "%ld", port);
+	return 0;
+}
+
+static int parse_unix(struct endpoint *e, const char *s, const char **why)
+{
+	struct sockaddr_un sun;
+
+	if (!*s) {
+		*why = "empty socket path";
+		return -1;
+	}
+	if (strlen(s) >= sizeof sun.sun_path) {
+		*why = "socket path too long (the limit is 107 bytes)";
+		return -1;
+	}
+	e->path = s;
+	return 0;
+}
+
+int endpoint_parse(struct endpoint *e, const char *text, const char **why)
+{
+	const char *rest;
+	long n;
+
+	memset(e, 0, sizeof *e);
+	e->text = text;
+	e->fd = -1;
+	e->type = EP_PATH;
+	e->path = text;
+
+	if (strcmp(text, "-") == 0) {
+		e->type = EP_STDIO;
+		return 0;
+	}
+	if (has_prefix(text, "fd:", &rest)) {
+		e->type = EP_FD;
+		if (parse_uint(rest, INT_MAX, &n) < 0) {
+			*why = "expected fd:N with N a descriptor number";
+			return -1;
+		}
+		e->fdnum = (int)n;
+		return 0;
+	}
+	if (has_prefix(text, "tcp:", &rest)) {
+		e->type = EP_TCP;
+		return parse_hostport(e, rest, 1, 1, why);
+	}
+	if (has_prefix(text, "tcp-listen:", &rest)) {
+		e->type = EP_TCP_LISTEN;
+		return parse_hostport(e, rest, 0, 0, why);
+	}
+	if (has_prefix(text, "unix:", &rest)) {
+		e->type = EP_UNIX;
+		return parse_unix(e, rest, why);
+	}
+	if (has_prefix(text, "unix-listen:", &rest)) {
+		e->type = EP_UNIX_LISTEN;
+		return parse_unix(e, rest, why);
+	}
+	return 0;
+}
+
+int fd_high(int fd)
+{
+	int nfd, saved;
+
+	if (fd < 0 || fd > 2)
+		return fd;
+	nfd = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+	saved = errno;
+	close(fd);
+	errno = saved;
+	return nfd;
+}
+
+static int tcp_connect(struct endpoint *e)
+{
+	struct addrinfo hints = { .ai_socktype = SOCK_STREAM,
+				  .ai_flags = AI_NUMERICSERV };
+	struct addrinfo *res, *ai;
+	int fd = -1, rc, saved = ECONNREFUSED;
+
+	rc = getaddrinfo(e->host, e->port, &hints, &res);
+	if (rc != 0) {
+		errno = rc == EAI_SYSTEM ? errno : EHOSTUNREACH;
+		if (rc != EAI_SYSTEM)
+			io_set_message(gai_strerror(rc));
+		return -1;
+	}
+	for (ai = res; ai; ai = ai->ai_next) {
+		fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC,
+			    ai->ai_protocol);
+		if (fd < 0) {
+			saved = errno;
+			continue;
+		}
+		fd = fd_high(fd);
+		if (fd < 0) {
+			saved = errno;
+			continue;
+		}
+		do
+			rc = connect(fd, ai->ai_addr, ai->ai_addrlen);
+		while (rc < 0 && errno == EINTR && !io_signal);
+		if (rc == 0)
+			break;
+		saved = errno;
+		close(fd);
+		fd = -1;
+		if (io_signal)
+			break;
+	}
+	freeaddrinfo(res);
+	errno = saved;
+	return fd;
+}
+
+/* Prints the bound address when the kernel chose the port. */
+static void say_listening(int fd, const char *wanted_port)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof ss;
+	char host[INET6_ADDRSTRLEN + 2], port[8];
+
+	if (strcmp(wanted_port, "0") != 0)
+		return;
+	if (getsockname(fd, (struct sockaddr *)&ss, &len) < 0)
+		return;
+	if (getnameinfo((struct sockaddr *)&ss, len, host, sizeof host, port,
+			sizeof port, NI_NUMERICHOST | NI_NUMERICSERV) != 0)
+		return;
+	if (ss.ss_family == AF_INET6)
+		fprintf(stderr, "zcp: listening on [%s]:%s\n", host, port);
+	else
+		fprintf(stderr, "zcp: listening on %s:%s\n", host, port);
+	fflush(stderr);
+}
+
+static int accept_one(int lfd)
+{
+	int fd;
+
+	do {
+		if (io_signal) {
+			errno = EINTR;
+			return -1;
+		}
+		fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
+	} while (fd < 0 && (errno == EINTR || errno == ECONNABORTED));
+	return fd_high(fd);
+}
+
+static int tcp_listen(struct endpoint *e)
+{
+	struct addrinfo hints = { .ai_socktype = SOCK_STREAM,
+				  .ai_flags = AI_NUMERICSERV | AI_PASSIVE };
+	struct addrinfo *res;
+	int lfd, fd, one = 1, rc, saved;
+
+	rc = getaddrinfo(e->host, e->port, &hints, &res);
+	if (rc != 0) {
+		errno = rc == EAI_SYSTEM ? errno : EADDRNOTAVAIL;
+		if (rc != EAI_SYSTEM)
+			io_set_message(gai_strerror(rc));
+		return -1;
+	}
+	lfd = socket(res->ai_family, res->ai_socktype | SOCK_CLOEXEC,
+		     res->ai_protocol);
+	lfd = fd_high(lfd);
+	if (lfd < 0 ||
+	    setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) < 0 ||
+	    bind(lfd, res->ai_addr, res->ai_addrlen) < 0 ||
+	    listen(lfd, 1) < 0) {
+		saved = errno;
+		if (lfd >= 0)
+			close(lfd);
+		freeaddrinfo(res);
+		errno = saved;
+		return -1;
+	}
+	freeaddrinfo(res);
+	say_listening(lfd, e->port);
+	fd = accept_one(lfd);
+	saved = errno;
+	close(lfd);
+	errno = saved;
+	return fd;
+}
+
+static int unix_socket(struct endpoint *e, struct sockaddr_un *sun)
+{
+	memset(sun, 0, sizeof *sun);
+	sun->sun_family = AF_UNIX;
+	memcpy(sun->sun_path, e->path, strlen(e->path) + 1);
+	return fd_high(socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+}
+
+static int unix_connect(struct endpoint *e)
+{
+	struct sockaddr_un sun;
+	int fd = unix_socket(e, &sun), rc, saved;
+
+	if (fd < 0)
+		return -1;
+	do
+		rc = connect(fd, (struct sockaddr *)&sun, sizeof sun);
+	while (rc < 0 && errno == EINTR && !io_signal);
+	if (rc < 0) {
+		saved = errno;
+		close(fd);
+		errno = saved;
+		return -1;
+	}
+	return fd;
+}
+
+/* The socket file is created 0600 and replaces only a stale socket. */
+static int unix_listen(struct endpoint *e)
+{
+	struct sockaddr_un sun;
+	struct stat st;
+	int lfd, fd, rc, saved;
+	mode_t old;
+
+	if (lstat(e->path, &st) == 0) {
+		if (!S_ISSOCK(st.st_mode)) {
+			errno = EEXIST;
+			return -1;
+		}
+		if (unlink(e->path) < 0)
+			return -1;
+	}
+	lfd = unix_socket(e, &sun);
+	if (lfd < 0)
+		return -1;
+	old = umask(0177);
+	rc = bind(lfd, (struct sockaddr *)&sun, sizeof sun);
+	saved = errno;
+	umask(old);
+	if (rc < 0) {
+		close(lfd);
+		errno = saved;
+		return -1;
+	}
+	e->unlink_on_exit = 1;
+	if (listen(lfd, 1) < 0) {
+		saved = errno;
+		close(lfd);
+		endpoint_cleanup(e);
+		errno = saved;
+		return -1;
+	}
+	fd = accept_one(lfd);
+	saved = errno;
+	close(lfd);
+	/* One peer only: nobody else may find the path. */
+	endpoint_cleanup(e);
+	errno = saved;
+	return fd;
+}
+
+static int check_access(int fd, int want_write)
+{
+	int fl = fcntl(fd, F_GETFL);
+
+	if (fl < 0)
+		return -1;
+	if ((fl & O_ACCMODE) == (want_write ? O_RDONLY : O_WRONLY)) {
+		errno = EBADF;
+		return -1;
+	}
+	return 0;
+}
+
+static int open_common(struct endpoint *e, int write)
+{
+	switch (e->type) {
+	case EP_STDIO:
+		e->fd = write ? STDOUT_FILENO : STDIN_FILENO;
+		return check_access(e->fd, write);
+	case EP_FD:
+		e->fd = e->fdnum;
+		return check_access(e->fd, write);
+	case EP_TCP:
+		e->fd = tcp_connect(e);
+		break;
+	case EP_TCP_LISTEN:
+		e->fd = tcp_listen(e);
+		break;
+	case EP_UNIX:
+		e->fd = unix_connect(e);
+		break;
+	case EP_UNIX_LISTEN:
+		e->fd = unix_listen(e);
+		break;
+	case EP_PATH:
+		return -1;	/* not reached */
+	}
+	e->owned = e->fd >= 0;
+	return e->fd < 0 ? -1 : 0;
+}
+
+int endpoint_open_src(struct endpoint *e)
+{
+	if (e->type != EP_PATH)
+		return open_common(e, 0);
+	e->fd = fd_high(open(e->path, O_RDONLY | O_CLOEXEC | O_NOCTTY));
+	e->owned = e->fd >= 0;
+	return e->fd < 0 ? -1 : 0;
+}
+
+int endpoint_open_dst(struct endpoint *e, int append)
+{
+	int fl;
+
+	if (e->type != EP_PATH)
+		return open_common(e, 1);
+	fl = O_WRONLY | O_CREAT | O_CLOEXEC | O_NOCTTY | (append ? O_APPEND : 0);
+	e->fd = fd_high(open(e->path, fl, 0666));
+	e->owned = e->fd >= 0;
+	return e->fd < 0 ? -1 : 0;
+}
+
+int endpoint_classify(struct endpoint *e)
+{
+	mode_t m;
+	int fl;
+
+	if (fstat(e->fd, &e->st) < 0)
+		return -1;
+	m = e->st.st_mode;
+	if (S_ISREG(m))
+		e->kind = KIND_FILE;
+	else if (S_ISFIFO(m))
+		e->kind = KIND_PIPE;
+	else if (S_ISSOCK(m))
+		e->kind = KIND_SOCKET;
+	else if (S_ISBLK(m))
+		e->kind = KIND_BLK;
+	else if (S_ISCHR(m))
+		e->kind = isatty(e->fd) ? KIND_TTY : KIND_CHR;
+	else
+		e->kind = KIND_OTHER;
+	fl = fcntl(e->fd, F_GETFL);
+	if (fl < 0)
+		return -1;
+	e->append = !!(fl & O_APPEND);
+	e->nonblock = !!(fl & O_NONBLOCK);
+	return 0;
+}
+
+void endpoint_cleanup(struct endpoint *e)
+{
+	if (e->unlink_on_exit) {
+		e->unlink_on_exit = 0;
+		unlink(e->path);
+	}
+}
+
+int endpoint_close(struct endpoint *e)
+{
+	int rc = 0;
+
+	endpoint_cleanup(e);
+	if (e->owned && e->fd >= 0)
+		rc = close(e->fd);
+	e->fd = -1;
+	e->owned = 0;
+	return rc;
+}
+
+const char *endpoint_kind_name(enum endpoint_kind k)
+{
+	static const char *const names[] = {
+		[KIND_FILE] = "file", [KIND_PIPE] = "pipe",
+		[KIND_SOCKET] = "socket", [KIND_CHR] = "character device",
+		[KIND_TTY] = "terminal", [KIND_BLK] = "block device",
+		[KIND_OTHER] = "other",
+	};
+
+	return names[k];
+}

@@ -1,0 +1,76 @@
+/* endpoint.h: what SRC and DST name (a path, -, fd:N, a socket address),
+ * opening them in the right order, and what kind of file each turned out
+ * to be. */
+#ifndef ZCP_ENDPOINT_H
+#define ZCP_ENDPOINT_H
+
+#include <sys/stat.h>
+#include <sys/types.h>
+
+enum endpoint_type {
+	EP_PATH,
+	EP_STDIO,		/* "-": stdin as SRC, stdout as DST */
+	EP_FD,			/* "fd:N" */
+	EP_TCP,			/* "tcp:HOST:PORT" */
+	EP_TCP_LISTEN,		/* "tcp-listen:[HOST:]PORT" */
+	EP_UNIX,		/* "unix:PATH" */
+	EP_UNIX_LISTEN,		/* "unix-listen:PATH" */
+};
+
+/* What the opened descriptor is, as the methods care. */
+enum endpoint_kind {
+	KIND_FILE,		/* regular file */
+	KIND_PIPE,		/* pipe or FIFO */
+	KIND_SOCKET,
+	KIND_CHR,		/* character device other than a tty */
+	KIND_TTY,
+	KIND_BLK,
+	KIND_OTHER,
+};
+
+struct endpoint {
+	enum endpoint_type type;
+	const char *text;	/* the operand as given, for messages */
+	const char *path;	/* EP_PATH, EP_UNIX, EP_UNIX_LISTEN */
+	char host[256];		/* EP_TCP, EP_TCP_LISTEN; brackets removed */
+	char port[8];
+	int fdnum;		/* EP_FD */
+
+	int fd;			/* -1 until opened */
+	int owned;		/* zcp opened fd and closes it */
+	struct stat st;
+	enum endpoint_kind kind;
+	int append;		/* fd has O_APPEND */
+	int nonblock;		/* fd has O_NONBLOCK */
+	int unlink_on_exit;	/* unix-listen socket path zcp created */
+};
+
+/* Parses operand text into e. Returns 0, or -1 with a reason in *why
+ * when text starts with a known prefix but is malformed. */
+int endpoint_parse(struct endpoint *e, const char *text, const char **why);
+
+/* Opens SRC read-only (accepting a connection for a listener).
+ * Returns 0, or -1 with errno set. */
+int endpoint_open_src(struct endpoint *e);
+
+/* Opens DST for writing without truncating it: append selects O_APPEND.
+ * Returns 0, or -1 with errno set. */
+int endpoint_open_dst(struct endpoint *e, int append);
+
+/* Fills st and kind from the open descriptor. Returns 0 or -1. */
+int endpoint_classify(struct endpoint *e);
+
+/* Closes e if zcp opened it and removes a listening socket's path.
+ * Returns what close returned. */
+int endpoint_close(struct endpoint *e);
+
+/* Removes a unix-listen path; async-signal-safe. */
+void endpoint_cleanup(struct endpoint *e);
+
+const char *endpoint_kind_name(enum endpoint_kind k);
+
+/* Moves fd to a number above 2 (zcp's descriptors never take 0, 1, 2).
+ * Returns the new descriptor, or -1 with errno set and fd closed. */
+int fd_high(int fd);
+
+#endif

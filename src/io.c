@@ -1,0 +1,88 @@
+/* io.c: retry loops shared by the methods. A descriptor a parent left
+ * non-blocking gives EAGAIN; that is waited out with poll, never spun on. */
+#include <errno.h>
+#include <poll.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "io.h"
+
+volatile sig_atomic_t io_signal;
+unsigned long io_syscalls;
+static const char *message;
+
+int io_wait(int fd, short events)
+{
+	struct pollfd p = { .fd = fd, .events = events };
+
+	for (;;) {
+		if (io_signal) {
+			errno = EINTR;
+			return -1;
+		}
+		if (poll(&p, 1, -1) >= 0)
+			return 0;
+		if (errno != EINTR)
+			return -1;
+	}
+}
+
+int io_retry(int fd, short events)
+{
+	if (io_signal) {
+		errno = EINTR;
+		return 0;
+	}
+	if (errno == EINTR)
+		return 1;
+	if (errno == EAGAIN || errno == EWOULDBLOCK)
+		return io_wait(fd, events) == 0;
+	return 0;
+}
+
+ssize_t io_read(int fd, void *buf, size_t len)
+{
+	ssize_t n;
+
+	do {
+		io_syscalls++;
+		n = read(fd, buf, len);
+	} while (n < 0 && io_retry(fd, POLLIN));
+	return n;
+}
+
+int io_write_all(int fd, const void *buf, size_t len, off_t *done)
+{
+	const char *p = buf;
+	ssize_t n;
+
+	while (len > 0) {
+		io_syscalls++;
+		n = write(fd, p, len);
+		if (n < 0) {
+			if (io_retry(fd, POLLOUT))
+				continue;
+			return -1;
+		}
+		p += n;
+		len -= (size_t)n;
+		*done += n;
+	}
+	return 0;
+}
+
+void io_set_message(const char *msg)
+{
+	message = msg;
+}
+
+const char *io_message(int err)
+{
+	const char *m = message;
+
+	if (m) {
+		message = NULL;
+		return m;
+	}
+	return strerror(err);
+}

@@ -1,0 +1,38 @@
+/* io.h: the system-call loops every method shares: retry on EINTR, wait
+ * with poll on EAGAIN, advance on short writes, stop on a signal. */
+#ifndef ZCP_IO_H
+#define ZCP_IO_H
+
+#include <signal.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+/* The terminating signal caught (SIGINT, SIGTERM), 0 if none. Loops stop
+ * with -1 and errno EINTR once it is set. */
+extern volatile sig_atomic_t io_signal;
+
+/* System calls made by the copy, for the verbose report. */
+extern unsigned long io_syscalls;
+
+/* Waits until fd is ready for events (POLLIN or POLLOUT).
+ * Returns 0, or -1 with errno set (EINTR after a signal). */
+int io_wait(int fd, short events);
+
+/* A read that retries EINTR and waits out EAGAIN.
+ * Returns bytes read (0 at end of file) or -1 with errno set. */
+ssize_t io_read(int fd, void *buf, size_t len);
+
+/* Writes all of buf, adding each byte that was written to *done.
+ * Returns 0, or -1 with errno set. */
+int io_write_all(int fd, const void *buf, size_t len, off_t *done);
+
+/* Decides after a failed call: returns 1 when it should be retried
+ * (EINTR without a signal; EAGAIN once fd is ready), 0 otherwise. */
+int io_retry(int fd, short events);
+
+/* A message to use instead of strerror(errno) for the next error, for
+ * errors that have no errno (host name look-ups). */
+void io_set_message(const char *msg);
+const char *io_message(int err);
+
+#endif

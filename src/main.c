@@ -1,0 +1,306 @@
+/* main.c: the pipeline. Parse options, open SRC, check, open DST, pick a
+ * method, copy, finish DST, report. Only this file exits on errors. */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "endpoint.h"
+#include "io.h"
+#include "method.h"
+#include "options.h"
+#include "report.h"
+
+static struct options opt;
+static struct copy cp;
+static struct timespec t_start;
+static int started;
+static int sigpipe_ignored;	/* inherited: then EPIPE is an error */
+
+static double elapsed(void)
+{
+	struct timespec now;
+
+	if (!started)
+		return 0;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (double)(now.tv_sec - t_start.tv_sec) +
+	       (double)(now.tv_nsec - t_start.tv_nsec) / 1e9;
+}
+
+static void cleanup(void)
+{
+	endpoint_cleanup(&opt.src);
+	endpoint_cleanup(&opt.dst);
+}
+
+/* A runtime error: the report, then what failed (naming the side and
+ * its operand, or with SIDE_NONE the method), then exit 1; after SIGINT
+ * or SIGTERM, the report and death by that signal. */
+static void __attribute__((noreturn)) fail(enum side side)
+{
+	int err = errno;
+	int sig = io_signal;
+	const char *msg = io_message(err);
+
+	if (side == SIDE_WRITE && err == EPIPE && !sigpipe_ignored &&
+	    opt.dst.kind == KIND_PIPE) {
+		/* Like cat: a reader that went away ends us quietly. */
+		cleanup();
+		signal(SIGPIPE, SIG_DFL);
+		raise(SIGPIPE);
+	}
+	if (!opt.quiet)
+		report_line(stderr, cp.done, cp.pending, elapsed());
+	cleanup();
+	if (sig) {
+		signal(sig, SIG_DFL);
+		raise(sig);
+	}
+	if (side == SIDE_NONE)
+		report_error("method", opt.method ? opt.method->name : "auto", msg);
+	else
+		report_error(side == SIDE_WRITE ? "write" : "read",
+			     side == SIDE_WRITE ? opt.dst.text : opt.src.text,
+			     msg);
+	exit(1);
+}
+
+static void on_signal(int sig)
+{
+	io_signal = sig;
+}
+
+static void signals_init(void)
+{
+	struct sigaction sa = { .sa_handler = on_signal };
+	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP };
+	struct sigaction old;
+
+	/* No SA_RESTART: a blocked call returns EINTR and the loop stops. */
+	sigemptyset(&sa.sa_mask);
+	for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++) {
+		sigaction(sigs[i], NULL, &old);
+		if (old.sa_handler != SIG_IGN)
+			sigaction(sigs[i], &sa, NULL);
+	}
+	sigaction(SIGPIPE, NULL, &old);
+	sigpipe_ignored = old.sa_handler == SIG_IGN;
+	signal(SIGPIPE, SIG_IGN);
+}
+
+static int same_file(const struct stat *a, const struct stat *b)
+{
+	return a->st_dev == b->st_dev && a->st_ino == b->st_ino &&
+	       (S_ISREG(a->st_mode) || S_ISBLK(a->st_mode));
+}
+
+static void __attribute__((noreturn)) same_file_error(void)
+{
+	if (!opt.quiet)
+		report_line(stderr, 0, 0, 0);
+	fputs("zcp: '", stderr);
+	report_escaped(stderr, opt.src.text);
+	fputs("' and '", stderr);
+	report_escaped(stderr, opt.dst.text);
+	fputs("' are the same file\n", stderr);
+	cleanup();
+	exit(1);
+}
+
+/* Skips offset bytes of SRC: by seeking where it can, else by reading
+ * exactly that many bytes and dropping them. */
+static int skip_src(int fd, off_t offset)
+{
+	char buf[65536];
+
+	if (offset == 0 || lseek(fd, offset, SEEK_CUR) >= 0)
+		return 0;
+	if (errno != ESPIPE)
+		return -1;
+	while (offset > 0) {
+		size_t want = offset < (off_t)sizeof buf ? (size_t)offset
+							 : sizeof buf;
+		ssize_t n = io_read(fd, buf, want);
+
+		if (n <= 0)
+			return (int)n;
+		offset -= n;
+	}
+	return 0;
+}
+
+/* What DST will be, learnt without opening or creating it. */
+static void probe_dst(struct endpoint *e)
+{
+	switch (e->type) {
+	case EP_PATH:
+		if (stat(e->path, &e->st) < 0) {
+			e->kind = KIND_FILE;	/* open will create it */
+			return;
+		}
+		e->kind = S_ISREG(e->st.st_mode)  ? KIND_FILE
+			: S_ISFIFO(e->st.st_mode) ? KIND_PIPE
+			: S_ISBLK(e->st.st_mode)  ? KIND_BLK
+			: S_ISCHR(e->st.st_mode)  ? KIND_CHR
+			: S_ISSOCK(e->st.st_mode) ? KIND_SOCKET
+						  : KIND_OTHER;
+		if (same_file(&opt.src.st, &e->st))
+			same_file_error();
+		return;
+	case EP_STDIO:
+	case EP_FD:
+		e->fd = e->type == EP_FD ? e->fdnum : STDOUT_FILENO;
+		if (endpoint_classify(e) < 0)
+			e->kind = KIND_OTHER;	/* open reports it */
+		e->fd = -1;
+		return;
+	default:
+		e->kind = KIND_SOCKET;
+		return;
+	}
+}
+
+static void open_endpoints(void)
+{
+	if (endpoint_open_src(&opt.src) < 0 || endpoint_classify(&opt.src) < 0)
+		fail(SIDE_READ);
+	if (S_ISDIR(opt.src.st.st_mode)) {
+		errno = EISDIR;
+		fail(SIDE_READ);
+	}
+	probe_dst(&opt.dst);
+}
+
+/* The checks that need DST's kind, made before DST is opened. */
+static void check_method(void)
+{
+	const char *why = "";
+
+	cp.src = &opt.src;
+	cp.dst = &opt.dst;
+	if (opt.method && opt.method->supports &&
+	    !opt.method->supports(&cp, &why)) {
+		cleanup();
+		usage_error("method %s cannot copy from %s to %s: %s",
+			    opt.method->name, endpoint_kind_name(opt.src.kind),
+			    endpoint_kind_name(opt.dst.kind), why);
+	}
+}
+
+static void open_dst(void)
+{
+	if (endpoint_open_dst(&opt.dst, opt.append) < 0 ||
+	    endpoint_classify(&opt.dst) < 0)
+		fail(SIDE_WRITE);
+	if (S_ISDIR(opt.dst.st.st_mode)) {
+		errno = EISDIR;
+		fail(SIDE_WRITE);
+	}
+	if (same_file(&opt.src.st, &opt.dst.st))
+		same_file_error();
+	if (opt.append && !opt.dst.append && opt.dst.kind == KIND_FILE) {
+		int fl = fcntl(opt.dst.fd, F_GETFL);
+
+		if (fl < 0 || fcntl(opt.dst.fd, F_SETFL, fl | O_APPEND) < 0)
+			fail(SIDE_WRITE);
+		opt.dst.append = 1;
+	}
+	if (opt.seek_set && lseek(opt.dst.fd, opt.seek, SEEK_CUR) < 0)
+		fail(SIDE_WRITE);
+}
+
+/* Runs the named method, or for auto each that serves the pair until
+ * one does not ask to fall back. */
+static const struct method *run_copy(void)
+{
+	const struct method *const *m;
+	const struct method *one[] = { opt.method, NULL };
+	const char *why;
+	int rc;
+
+	cp.in = opt.src.fd;
+	cp.out = opt.dst.fd;
+	cp.count = opt.count;
+	cp.flags = opt.flags;
+	cp.qdepth = opt.qdepth;
+	cp.direct = opt.direct;
+	cp.verbose = opt.verbose;
+	clock_gettime(CLOCK_MONOTONIC, &t_start);
+	started = 1;
+	for (m = opt.method ? one : methods; *m; m++) {
+		if ((*m)->supports && !(*m)->supports(&cp, &why)) {
+			if (opt.method) {
+				io_set_message(why);
+				errno = EINVAL;
+				fail(SIDE_NONE);
+			}
+			continue;
+		}
+		cp.bsize = opt.bsize ? opt.bsize : (*m)->default_bsize;
+		cp.fallback_errno = 0;
+		rc = (*m)->copy(&cp);
+		if (rc == COPY_DONE)
+			return *m;
+		if (rc == COPY_ERROR)
+			fail(cp.side);
+		if (opt.method) {
+			errno = cp.fallback_errno;
+			fail(SIDE_NONE);
+		}
+		if (opt.verbose)
+			fprintf(stderr, "zcp: %s passed over: %s\n", (*m)->name,
+				strerror(cp.fallback_errno));
+	}
+	errno = ENOSYS;	/* not reached: rw serves every pair */
+	fail(SIDE_NONE);
+}
+
+/* Makes DST exactly what was copied, and tells a socket peer that
+ * nothing more follows. */
+static void finish_dst(void)
+{
+	struct endpoint *d = &opt.dst;
+
+	if (d->type == EP_PATH && d->kind == KIND_FILE && !opt.append &&
+	    !opt.seek_set && ftruncate(d->fd, cp.done) < 0)
+		fail(SIDE_WRITE);
+	if (d->owned && d->kind == KIND_SOCKET && shutdown(d->fd, SHUT_WR) < 0)
+		fail(SIDE_WRITE);
+	if (opt.fsync && (d->kind == KIND_FILE || d->kind == KIND_BLK) &&
+	    fsync(d->fd) < 0)
+		fail(SIDE_WRITE);
+	if (endpoint_close(d) < 0)
+		fail(SIDE_WRITE);
+}
+
+int main(int argc, char **argv)
+{
+	const struct method *m;
+	double secs;
+
+	options_parse(&opt, argc, argv);
+	signals_init();
+	open_endpoints();
+	check_method();
+	open_dst();
+	if (skip_src(opt.src.fd, opt.offset) < 0)
+		fail(SIDE_READ);
+	m = run_copy();
+	finish_dst();
+	secs = elapsed();
+	endpoint_close(&opt.src);
+	if (opt.verbose)
+		fprintf(stderr, "zcp: method %s, %s to %s, block size %zu\n",
+			m->name, endpoint_kind_name(opt.src.kind),
+			endpoint_kind_name(opt.dst.kind), cp.bsize);
+	if (!opt.quiet)
+		report_line(stderr, cp.done, 0, secs);
+	return 0;
+}

@@ -1,0 +1,50 @@
+/* method_rw.c: read(2) into one buffer, write(2) it out. Serves every
+ * pair of endpoints, and is what the others fall back to. */
+#include <errno.h>
+#include <stdlib.h>
+
+#include "io.h"
+#include "method.h"
+
+static int rw_copy(struct copy *c)
+{
+	char *buf = malloc(c->bsize);
+	int rc = COPY_DONE;
+
+	if (!buf) {
+		c->side = SIDE_READ;
+		return COPY_ERROR;
+	}
+	while (c->count != 0) {
+		ssize_t n = io_read(c->in, buf, method_chunk(c));
+
+		if (n < 0) {
+			c->side = SIDE_READ;
+			rc = COPY_ERROR;
+			break;
+		}
+		if (n == 0)
+			break;
+		method_advance(c, (size_t)n);
+		c->pending = n;
+		off_t before = c->done;
+		if (io_write_all(c->out, buf, (size_t)n, &c->done) < 0) {
+			c->pending = n - (c->done - before);
+			c->side = SIDE_WRITE;
+			rc = COPY_ERROR;
+			break;
+		}
+		c->pending = 0;
+	}
+	int saved = errno;
+	free(buf);
+	errno = saved;
+	return rc;
+}
+
+const struct method method_rw = {
+	.name = "rw",
+	.summary = "read(2) and write(2) through a buffer; serves every pair",
+	.default_bsize = 256 * 1024,
+	.copy = rw_copy,
+};

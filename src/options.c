@@ -1,0 +1,242 @@
+/* options.c: getopt_long over one table, one strict number parser, and
+ * the conflicts between options. Every error here is a usage error: one
+ * line, the hint, exit 2, before anything is opened. */
+#include <getopt.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "method.h"
+#include "options.h"
+
+#define ZCP_VERSION "0.1.0"
+
+enum {
+	OPT_SEEK = 256,
+	OPT_FSYNC,
+};
+
+static const struct option longopts[] = {
+	{ "method",	required_argument, NULL, 'm' },
+	{ "offset",	required_argument, NULL, 'o' },
+	{ "count",	required_argument, NULL, 'n' },
+	{ "seek",	required_argument, NULL, OPT_SEEK },
+	{ "append",	no_argument,	   NULL, 'a' },
+	{ "block-size",	required_argument, NULL, 'b' },
+	{ "fsync",	no_argument,	   NULL, OPT_FSYNC },
+	{ "quiet",	no_argument,	   NULL, 'q' },
+	{ "verbose",	no_argument,	   NULL, 'v' },
+	{ "help",	no_argument,	   NULL, 'h' },
+	{ "version",	no_argument,	   NULL, 'V' },
+	{ NULL, 0, NULL, 0 },
+};
+static const char shortopts[] = ":m:o:n:ab:qvhV";
+
+static void help(void)
+{
+	printf(
+"Usage: zcp [OPTION]... SRC DST\n"
+"Copy bytes from SRC to DST by the fastest kernel path that can serve\n"
+"them: files, pipes, devices and sockets.\n"
+"\n"
+"SRC and DST are each a path, - (stdin or stdout), fd:N (an open\n"
+"descriptor), tcp:HOST:PORT, tcp-listen:[HOST:]PORT, unix:PATH or\n"
+"unix-listen:PATH.\n"
+"\n"
+"Options:\n"
+"  -m, --method=NAME      copy with NAME: auto (the default) or one of:");
+	for (const struct method *const *m = methods; *m; m++)
+		printf(" %s", (*m)->name);
+	printf(
+"\n"
+"                           auto picks the fastest method that serves\n"
+"                           SRC and DST; a named method is never replaced\n"
+"  -o, --offset=BYTES     start reading SRC at BYTES (read and discarded\n"
+"                           when SRC cannot seek)\n"
+"  -n, --count=BYTES      copy at most BYTES (0 copies nothing)\n"
+"      --seek=BYTES       start writing DST at BYTES; DST is not truncated\n"
+"  -a, --append           append to DST instead of replacing it\n"
+"  -b, --block-size=BYTES bytes per system call (rw: 256KiB)\n"
+"      --fsync            flush DST to stable storage before reporting\n"
+"  -q, --quiet            print no report (errors are still printed)\n"
+"  -v, --verbose          say which method ran and why\n"
+"  -h, --help             display this help and exit\n"
+"  -V, --version          output version information and exit\n"
+"\n"
+"BYTES is a whole number with an optional suffix: K, M, G, T or KiB, MiB,\n"
+"GiB, TiB are powers of 1024; KB, MB, GB, TB are powers of 1000.\n"
+"\n"
+"Methods:\n");
+	for (const struct method *const *m = methods; *m; m++)
+		printf("  %-16s %s\n", (*m)->name, (*m)->summary);
+	printf(
+"\n"
+"A report of the bytes copied, the time and the rate goes to stderr.\n"
+"A regular file DST is replaced only once SRC is open and the checks\n"
+"have passed; zcp never writes to SRC and refuses to copy a file onto\n"
+"itself. tcp-listen binds the loopback address unless HOST is given, and\n"
+"accepts one connection; port 0 picks a free port and prints it.\n"
+"\n"
+"Exit status: 0 when every byte was copied, 1 on a runtime error (after\n"
+"the report), 2 on a usage error (before anything is opened).\n");
+	exit(0);
+}
+
+void usage_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("zcp: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputs("\nTry 'zcp --help' for more information.\n", stderr);
+	exit(2);
+}
+
+int options_parse_size(const char *text, off_t *out)
+{
+	static const struct {
+		const char *suffix;
+		uint64_t mult;
+	} units[] = {
+		{ "", 1 },
+		{ "K", 1ULL << 10 }, { "M", 1ULL << 20 },
+		{ "G", 1ULL << 30 }, { "T", 1ULL << 40 },
+		{ "KiB", 1ULL << 10 }, { "MiB", 1ULL << 20 },
+		{ "GiB", 1ULL << 30 }, { "TiB", 1ULL << 40 },
+		{ "KB", 1000ULL }, { "MB", 1000000ULL },
+		{ "GB", 1000000000ULL }, { "TB", 1000000000000ULL },
+	};
+	const char *p = text;
+	uint64_t v = 0;
+
+	if (*p < '0' || *p > '9')
+		return -1;
+	for (; *p >= '0' && *p <= '9'; p++) {
+		if (v > (uint64_t)INT64_MAX / 10)
+			return -1;
+		v = v * 10 + (uint64_t)(*p - '0');
+		if (v > (uint64_t)INT64_MAX)
+			return -1;
+	}
+	for (size_t i = 0; i < sizeof units / sizeof units[0]; i++) {
+		if (strcmp(p, units[i].suffix) != 0)
+			continue;
+		if (v > (uint64_t)INT64_MAX / units[i].mult)
+			return -1;
+		*out = (off_t)(v * units[i].mult);
+		return 0;
+	}
+	return -1;
+}
+
+static off_t size_arg(const char *opt, const char *text, off_t min, off_t max)
+{
+	off_t v;
+
+	if (options_parse_size(text, &v) < 0)
+		usage_error("invalid %s '%s': expected a whole number of bytes"
+			    " with an optional K, M, G, T, KiB.. or KB.. suffix",
+			    opt, text);
+	if (v < min || v > max)
+		usage_error("invalid %s '%s': must be from %lld to %lld", opt,
+			    text, (long long)min, (long long)max);
+	return v;
+}
+
+static const struct method *method_arg(const char *name)
+{
+	const struct method *m;
+
+	if (strcmp(name, "auto") == 0)
+		return NULL;
+	m = method_find(name);
+	if (m)
+		return m;
+	for (const char *const *u = methods_unavailable; *u; u++)
+		if (strcmp(*u, name) == 0)
+			usage_error("method '%s' is not available in this zcp"
+				    " yet; use --method=auto or --method=rw",
+				    name);
+	usage_error("unknown method '%s'; choose auto or one of the methods"
+		    " --help lists", name);
+}
+
+static void operand(struct endpoint *e, const char *text)
+{
+	const char *why = NULL;
+
+	if (endpoint_parse(e, text, &why) < 0)
+		usage_error("invalid address '%s': %s", text, why);
+}
+
+void options_parse(struct options *o, int argc, char **argv)
+{
+	int c;
+
+	memset(o, 0, sizeof *o);
+	o->count = -1;
+	o->direct = -1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
+		switch (c) {
+		case 'm':
+			o->method = method_arg(optarg);
+			break;
+		case 'o':
+			o->offset = size_arg("--offset", optarg, 0, INT64_MAX);
+			break;
+		case 'n':
+			o->count = size_arg("--count", optarg, 0, INT64_MAX);
+			break;
+		case OPT_SEEK:
+			o->seek = size_arg("--seek", optarg, 0, INT64_MAX);
+			o->seek_set = 1;
+			break;
+		case 'a':
+			o->append = 1;
+			break;
+		case 'b':
+			o->bsize = (size_t)size_arg("--block-size", optarg, 1,
+						    1 << 30);
+			break;
+		case OPT_FSYNC:
+			o->fsync = 1;
+			break;
+		case 'q':
+			o->quiet = 1;
+			break;
+		case 'v':
+			o->verbose = 1;
+			break;
+		case 'h':
+			help();
+			break;
+		case 'V':
+			printf("zcp " ZCP_VERSION "\n");
+			exit(0);
+		case ':':
+			usage_error("option '%s' needs an argument",
+				    argv[optind - 1]);
+		default:
+			if (optopt)
+				usage_error("unknown option '-%c'", optopt);
+			usage_error("unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	if (argc == optind)
+		usage_error("missing operands SRC and DST");
+	if (argc - optind < 2)
+		usage_error("missing operand DST after '%s'", argv[optind]);
+	if (argc - optind > 2)
+		usage_error("extra operand '%s'", argv[optind + 2]);
+	if (o->append && o->seek_set)
+		usage_error("--append and --seek cannot be used together");
+	operand(&o->src, argv[optind]);
+	operand(&o->dst, argv[optind + 1]);
+}

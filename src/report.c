@@ -1,0 +1,66 @@
+/* report.c: the final report and error lines. Units follow dd: SI first,
+ * IEC in the same parentheses, three significant digits. */
+#include <stdio.h>
+
+#include "report.h"
+
+static void human(char *buf, size_t len, double v, int base)
+{
+	static const char *const si[] = { "B", "kB", "MB", "GB", "TB", "PB", "EB" };
+	static const char *const iec[] = { "B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB" };
+	int i = 0;
+
+	while (v >= base && i < 6) {
+		v /= base;
+		i++;
+	}
+	snprintf(buf, len, v >= 100 ? "%.0f %s" : v >= 10 ? "%.1f %s" : "%.2f %s",
+		 v, base == 1000 ? si[i] : iec[i]);
+}
+
+void report_line(FILE *f, off_t bytes, off_t pending, double secs)
+{
+	char si[32], iec[32], rate[32];
+
+	human(si, sizeof si, (double)bytes, 1000);
+	human(iec, sizeof iec, (double)bytes, 1024);
+	human(rate, sizeof rate, secs > 0 ? (double)bytes / secs : 0, 1000);
+	fprintf(f, "zcp: %lld byte%s", (long long)bytes, bytes == 1 ? "" : "s");
+	if (bytes >= 1024)
+		fprintf(f, " (%s, %s)", si, iec);
+	else if (bytes >= 1000)
+		fprintf(f, " (%s)", si);
+	fprintf(f, secs < 1 ? " copied, %.6f s, %s/s" : " copied, %.3f s, %s/s",
+		secs, rate);
+	if (pending > 0)
+		fprintf(f, "; %lld byte%s read but not written", (long long)pending,
+			pending == 1 ? "" : "s");
+	fputc('\n', f);
+	fflush(f);
+}
+
+void report_escaped(FILE *f, const char *s)
+{
+	for (; *s; s++) {
+		unsigned char ch = (unsigned char)*s;
+
+		if (ch == '\n')
+			fputs("\\n", f);
+		else if (ch == '\t')
+			fputs("\\t", f);
+		else if (ch == '\\')
+			fputs("\\\\", f);
+		else if (ch < 0x20 || ch == 0x7f)
+			fprintf(f, "\\x%02x", ch);
+		else
+			fputc(ch, f);
+	}
+}
+
+void report_error(const char *verb, const char *operand, const char *msg)
+{
+	fprintf(stderr, "zcp: %s ", verb);
+	report_escaped(stderr, operand);
+	fprintf(stderr, ": %s\n", msg);
+	fflush(stderr);
+}

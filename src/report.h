@@ -1,0 +1,20 @@
+/* report.h: what zcp tells the user on stderr: the dd-style line of
+ * bytes, time and rate, and errors naming the side and the operand. */
+#ifndef ZCP_REPORT_H
+#define ZCP_REPORT_H
+
+#include <stdio.h>
+#include <sys/types.h>
+
+/* Prints "zcp: N bytes (.., ..) copied, S s, R/s" and, when not zero,
+ * the bytes read but not delivered. */
+void report_line(FILE *f, off_t bytes, off_t pending, double secs);
+
+/* Prints "zcp: VERB OPERAND: MESSAGE", control characters in OPERAND
+ * escaped. */
+void report_error(const char *verb, const char *operand, const char *msg);
+
+/* Writes text to f with control characters shown as \n, \t, \xHH. */
+void report_escaped(FILE *f, const char *text);
+
+#endif

@@ -1,0 +1,146 @@
+#!/usr/bin/env bats
+# The command line: --help, --version, numbers, and every usage error
+# (exit 2, one line and the hint, nothing opened or created).
+
+load helper
+
+@test "--help prints usage to stdout and exits 0" {
+	run --separate-stderr "$ZCP" --help
+	assert_success
+	assert_line --index 0 'Usage: zcp [OPTION]... SRC DST'
+	assert_output --partial '--method=NAME'
+	assert_output --partial '--offset=BYTES'
+	[ -z "$stderr" ]
+}
+
+@test "-h is --help" {
+	run "$ZCP" -h
+	assert_success
+	assert_line --index 0 'Usage: zcp [OPTION]... SRC DST'
+}
+
+@test "--version prints one line to stdout" {
+	run --separate-stderr "$ZCP" --version
+	assert_success
+	assert_output --regexp '^zcp [0-9]+\.[0-9]+\.[0-9]+$'
+	run "$ZCP" -V
+	assert_output --regexp '^zcp [0-9]+\.[0-9]+\.[0-9]+$'
+}
+
+# usage_error ARGS...: exit 2, a message and the hint, no DST created.
+usage_fails() {
+	cd "$T"
+	run --separate-stderr "$ZCP" "$@"
+	assert_failure 2
+	[ -z "$output" ]
+	[[ "$stderr" == zcp:* ]]
+	[[ "$stderr" == *"Try 'zcp --help' for more information."* ]]
+	[ "$(printf '%s\n' "$stderr" | wc -l)" -eq 2 ]
+}
+
+@test "no operands, one operand, three operands" {
+	usage_fails
+	[[ "$stderr" == *"missing operands"* ]]
+	usage_fails src
+	[[ "$stderr" == *"missing operand DST after 'src'"* ]]
+	usage_fails a b c
+	[[ "$stderr" == *"extra operand 'c'"* ]]
+}
+
+@test "unknown options" {
+	usage_fails --bogus a b
+	[[ "$stderr" == *"unknown option '--bogus'"* ]]
+	usage_fails -Z a b
+	[[ "$stderr" == *"unknown option '-Z'"* ]]
+	usage_fails a b --count
+	[[ "$stderr" == *"'--count' needs an argument"* ]]
+}
+
+@test "bad numbers are usage errors naming the option and the text" {
+	mkdata "$T/src" 10
+	for bad in '' -1 +1 ' 1' '1 ' 0x10 1.5M 10Q 10k 10KIB 1e3 K \
+		9223372036854775808 9223372036854775807K 99999999999999999999; do
+		usage_fails --count="$bad" src dst
+		[[ "$stderr" == *"invalid --count '$bad'"* ]] || { echo "$bad: $stderr"; false; }
+		[ ! -e "$T/dst" ]
+	done
+	usage_fails --offset=abc src dst
+	[[ "$stderr" == *"invalid --offset 'abc'"* ]]
+	usage_fails --seek=1x src dst
+	[[ "$stderr" == *"invalid --seek '1x'"* ]]
+	usage_fails --block-size=0 src dst
+	[[ "$stderr" == *"invalid --block-size '0'"* ]]
+	usage_fails --block-size=2G src dst
+	[[ "$stderr" == *"invalid --block-size '2G'"* ]]
+}
+
+@test "numbers with suffixes: powers of 1024 and of 1000" {
+	mkdata "$T/src" 3000000
+	for spec in 0:0 7:7 1K:1024 1KiB:1024 1KB:1000 2M:2097152 2MiB:2097152 \
+		2MB:2000000; do
+		n=${spec%%:*} want=${spec#*:}
+		run "$ZCP" --count="$n" "$T/src" "$T/dst"
+		assert_success
+		[ "$(stat -c %s "$T/dst")" -eq "$want" ]
+		range "$T/src" 0 "$want" | cmp - "$T/dst"
+	done
+	# G and T and their forms parse (and are huge, so copy everything).
+	for n in 1G 1GiB 1GB 1T 1TiB 1TB 8388607T; do
+		run "$ZCP" --count="$n" "$T/src" "$T/dst"
+		assert_success
+		cmp "$T/src" "$T/dst"
+	done
+}
+
+@test "bad methods are usage errors" {
+	mkdata "$T/src" 10
+	usage_fails --method=nope src dst
+	[[ "$stderr" == *"unknown method 'nope'"* ]]
+	[ ! -e "$T/dst" ]
+	usage_fails -m '' src dst
+	[[ "$stderr" == *"unknown method ''"* ]]
+}
+
+@test "bad addresses are usage errors before anything is opened" {
+	mkdata "$T/src" 10
+	for bad in tcp: tcp:host tcp::80 tcp:host: tcp:host:0 tcp:host:65536 \
+		tcp:host:http tcp:::1:80 'tcp:[::1]80' 'tcp:[::1' \
+		tcp-listen: tcp-listen:x tcp-listen::80 tcp-listen:70000 \
+		fd: fd:x fd:-1 fd:99999999999 unix: unix-listen: \
+		"unix:$(printf 'x%.0s' $(seq 108))"; do
+		usage_fails src "$bad"
+		[[ "$stderr" == *"invalid address '$bad'"* ]] || { echo "$bad: $stderr"; false; }
+	done
+	usage_fails tcp-listen:0 tcp:bad
+	[[ "$stderr" == *"invalid address 'tcp:bad'"* ]]
+	# Nothing listened, nothing was created for a bad SRC.
+	usage_fails unix-listen:"$T/sock" tcp:bad
+	[ ! -e "$T/sock" ]
+}
+
+@test "--append with --seek is a usage error" {
+	mkdata "$T/src" 10
+	usage_fails --append --seek=1 src dst
+	[[ "$stderr" == *"--append and --seek"* ]]
+	[ ! -e "$T/dst" ]
+}
+
+@test "a usage error leaves an existing DST byte-identical" {
+	mkdata "$T/src" 100
+	mkdata "$T/dst" 50
+	cp "$T/dst" "$T/orig"
+	usage_fails --count=bad src dst
+	cmp "$T/orig" "$T/dst"
+}
+
+@test "options may follow the operands; -- ends options" {
+	mkdata "$T/src" 1000
+	cd "$T"
+	run "$ZCP" src dst --count=10
+	assert_success
+	range src 0 10 | cmp - dst
+	cp src ./-n
+	run "$ZCP" -- -n dst2
+	assert_success
+	cmp src dst2
+}

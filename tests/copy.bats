@@ -1,0 +1,273 @@
+#!/usr/bin/env bats
+# Copies between files, pipes, stdin/stdout and fd:N, with offsets,
+# counts, --seek and --append, over every method --help lists.
+
+load helper
+
+# each_method CMD...: runs CMD once per method with $m set.
+each_method() {
+	for m in $(methods) auto; do
+		"$@" || { echo "failed with --method=$m" >&2; return 1; }
+	done
+}
+
+copy_file_file() {
+	rm -f "$T/dst"
+	run "$ZCP" -m "$m" "$T/src" "$T/dst"
+	assert_success
+	assert_reported "$(stat -c %s "$T/src")"
+	cmp "$T/src" "$T/dst"
+}
+
+@test "file to file, sizes 0, 1, 64KiB-1, 64KiB, 64KiB+1, 3 MiB+7" {
+	for size in 0 1 65535 65536 65537 3145735; do
+		mkdata "$T/src" "$size"
+		each_method copy_file_file
+	done
+}
+
+copy_range() {
+	run "$ZCP" -m "$m" --offset="$1" --count="$2" "$T/src" "$T/dst"
+	assert_success
+	range "$T/src" "$1" "$2" | cmp - "$T/dst"
+	assert_reported "$(stat -c %s "$T/dst")"
+}
+
+@test "offsets and counts at 0, 1, inside and past the end" {
+	mkdata "$T/src" 100000
+	for oc in 0:0 0:1 1:0 1:1 0:100000 0:100001 1:99999 50000:10 \
+		99999:1 99999:5 100000:1 100001:7 12345:65536 0:all 777:all \
+		100000:all 200000:all; do
+		o=${oc%%:*} c=${oc#*:}
+		if [ "$c" = all ]; then
+			each_method run_all "$o"
+		else
+			each_method copy_range "$o" "$c"
+		fi
+	done
+}
+
+run_all() {
+	run "$ZCP" -m "$m" --offset="$1" "$T/src" "$T/dst"
+	assert_success
+	range "$T/src" "$1" all | cmp - "$T/dst"
+}
+
+@test "an existing longer DST ends up exactly the copy" {
+	mkdata "$T/src" 1000
+	for m in $(methods) auto; do
+		mkdata "$T/dst" 5000
+		run "$ZCP" -m "$m" "$T/src" "$T/dst"
+		assert_success
+		cmp "$T/src" "$T/dst"
+	done
+}
+
+@test "empty source makes an empty DST" {
+	: > "$T/src"
+	mkdata "$T/dst" 100
+	run "$ZCP" "$T/src" "$T/dst"
+	assert_success
+	assert_output --partial "zcp: 0 bytes copied"
+	[ ! -s "$T/dst" ]
+}
+
+@test "--seek writes at an offset and does not truncate" {
+	mkdata "$T/src" 1000
+	for m in $(methods) auto; do
+		mkdata "$T/dst" 5000
+		cp "$T/dst" "$T/orig"
+		run "$ZCP" -m "$m" --seek=100 "$T/src" "$T/dst"
+		assert_success
+		[ "$(stat -c %s "$T/dst")" -eq 5000 ]
+		cmp -n 100 "$T/orig" "$T/dst"
+		cmp -i 0:100 -n 1000 "$T/src" "$T/dst"
+		cmp -i 1100 "$T/orig" "$T/dst"
+	done
+}
+
+@test "--seek past the end leaves a hole of zeros" {
+	mkdata "$T/src" 10
+	run "$ZCP" --seek=1M "$T/src" "$T/dst"
+	assert_success
+	[ "$(stat -c %s "$T/dst")" -eq $((1048576 + 10)) ]
+	cmp -n 1048576 /dev/zero "$T/dst"
+	cmp -i 0:1048576 "$T/src" "$T/dst"
+}
+
+@test "--append adds to the end" {
+	mkdata "$T/src" 1000
+	for m in $(methods) auto; do
+		mkdata "$T/dst" 300
+		cp "$T/dst" "$T/want"
+		cat "$T/src" >> "$T/want"
+		run "$ZCP" -m "$m" -a "$T/src" "$T/dst"
+		assert_success
+		cmp "$T/want" "$T/dst"
+		# And to a descriptor opened for appending.
+		cat "$T/src" >> "$T/want"
+		run bash -c "'$ZCP' -m $m '$T/src' - >> '$T/dst'"
+		assert_success
+		cmp "$T/want" "$T/dst"
+	done
+}
+
+@test "--block-size of 1, 7 and 1M gives the same bytes" {
+	mkdata "$T/src" 20000
+	for bs in 1 7 1M; do
+		run "$ZCP" -b "$bs" "$T/src" "$T/dst"
+		assert_success
+		cmp "$T/src" "$T/dst"
+		run "$ZCP" -b "$bs" --offset=3 --count=10001 "$T/src" "$T/dst"
+		range "$T/src" 3 10001 | cmp - "$T/dst"
+	done
+}
+
+@test "stdin to stdout through pipes" {
+	mkdata "$T/src" 3000000
+	for m in $(methods) auto; do
+		cat "$T/src" | "$ZCP" -m "$m" - - 2>"$T/err" | cat > "$T/dst"
+		cmp "$T/src" "$T/dst"
+		grep -q 'zcp: 3000000 bytes' "$T/err"
+	done
+}
+
+@test "stdin and stdout redirected to files" {
+	mkdata "$T/src" 100000
+	for m in $(methods) auto; do
+		"$ZCP" -m "$m" -o 10 -n 5000 - - < "$T/src" > "$T/dst" 2>/dev/null
+		range "$T/src" 10 5000 | cmp - "$T/dst"
+	done
+}
+
+@test "offset on a pipe reads and discards; count leaves the rest unread" {
+	mkdata "$T/src" 100000
+	cat "$T/src" | { "$ZCP" -q --offset=1000 --count=2 - "$T/a"; cat > "$T/b"; }
+	range "$T/src" 1000 2 | cmp - "$T/a"
+	range "$T/src" 1002 all | cmp - "$T/b"
+}
+
+@test "offset past the end of a pipe copies nothing" {
+	mkdata "$T/src" 1000
+	run bash -c "cat '$T/src' | '$ZCP' --offset=5000 - '$T/dst'"
+	assert_success
+	assert_reported 0
+	[ ! -s "$T/dst" ]
+}
+
+@test "fd:N as SRC and DST" {
+	mkdata "$T/src" 200000
+	for m in $(methods) auto; do
+		run bash -c "'$ZCP' -m $m fd:5 fd:7 5<'$T/src' 7>'$T/dst'"
+		assert_success
+		cmp "$T/src" "$T/dst"
+	done
+}
+
+@test "fd:N offsets are relative to the descriptor's position" {
+	printf 'abcdefghij' > "$T/src"
+	{ head -c 2 >/dev/null; "$ZCP" -q --offset=3 fd:0 "$T/dst"; } < "$T/src"
+	# head may read ahead; dd with count=2 reads exactly 2 bytes.
+	{ dd bs=1 count=2 status=none >/dev/null; "$ZCP" -q --offset=3 fd:0 "$T/dst"; } < "$T/src"
+	[ "$(cat "$T/dst")" = fghij ]
+}
+
+@test "a FIFO as SRC and as DST" {
+	mkdata "$T/src" 500000
+	mkfifo "$T/fifo"
+	for m in $(methods) auto; do
+		cat "$T/src" > "$T/fifo" &
+		run "$ZCP" -m "$m" "$T/fifo" "$T/dst"
+		wait
+		assert_success
+		cmp "$T/src" "$T/dst"
+		cat "$T/fifo" > "$T/dst2" &
+		run "$ZCP" -m "$m" "$T/src" "$T/fifo"
+		wait
+		assert_success
+		cmp "$T/src" "$T/dst2"
+	done
+}
+
+@test "a pause in a pipe is not end of file" {
+	( printf first; sleep 0.5; printf second ) | "$ZCP" -q - "$T/dst"
+	[ "$(cat "$T/dst")" = firstsecond ]
+}
+
+@test "character devices: /dev/zero to /dev/null, counted" {
+	run "$ZCP" --count=10M /dev/zero /dev/null
+	assert_success
+	assert_reported 10485760
+	run "$ZCP" --count=4097 /dev/zero "$T/dst"
+	cmp -n 4097 /dev/zero "$T/dst"
+	[ "$(stat -c %s "$T/dst")" -eq 4097 ]
+}
+
+@test "a sparse file over 4 GiB: offsets and counts across the boundary" {
+	truncate -s 5G "$T/big" || skip "no sparse files here"
+	printf 'MARK-A' | dd of="$T/big" bs=1 seek=$((4294967296 - 3)) conv=notrunc status=none
+	printf 'MARK-B' | dd of="$T/big" bs=1 seek=$((5368709120 - 6)) conv=notrunc status=none
+	for m in $(methods) auto; do
+		run "$ZCP" -m "$m" --offset=$((4294967296 - 10)) --count=20 "$T/big" "$T/dst"
+		assert_success
+		range "$T/big" $((4294967296 - 10)) 20 | cmp - "$T/dst"
+		run "$ZCP" -m "$m" --offset=$((5368709120 - 100)) "$T/big" "$T/dst"
+		assert_success
+		range "$T/big" $((5368709120 - 100)) all | cmp - "$T/dst"
+	done
+}
+
+@test "writing past 4 GiB with --seek" {
+	mkdata "$T/src" 4096
+	run "$ZCP" --seek=$((4294967296 - 100)) "$T/src" "$T/dst"
+	assert_success
+	[ "$(stat -c %s "$T/dst")" -eq $((4294967296 - 100 + 4096)) ]
+	range "$T/dst" $((4294967296 - 100)) all | cmp - "$T/src"
+}
+
+@test "a whole 5 GiB sparse file copies byte for byte" {
+	truncate -s 5G "$T/big" || skip "no sparse files here"
+	printf 'END' | dd of="$T/big" bs=1 seek=$((5368709120 - 3)) conv=notrunc status=none
+	"$ZCP" "$T/big" - 2>"$T/err" | cmp - "$T/big"
+	grep -q 'zcp: 5368709120 bytes' "$T/err"
+}
+
+@test "the report goes to stderr, data to stdout; -q silences the report" {
+	mkdata "$T/src" 1000
+	run --separate-stderr "$ZCP" "$T/src" -
+	assert_success
+	[ "${#output}" -gt 0 ]
+	[[ "$stderr" =~ ^zcp:\ 1000\ bytes\ \(1\.00\ kB\)\ copied,\ [0-9.]+\ s,\ [0-9.]+\ [kMGT]?B/s$ ]]
+	run --separate-stderr "$ZCP" -q "$T/src" "$T/dst"
+	assert_success
+	[ -z "$stderr" ]
+	[ -z "$output" ]
+	cmp "$T/src" "$T/dst"
+}
+
+@test "-v names the method and the endpoint kinds" {
+	mkdata "$T/src" 1000
+	run "$ZCP" -v -m rw "$T/src" "$T/dst"
+	assert_success
+	assert_output --partial "method rw, file to file"
+}
+
+@test "--fsync flushes and still copies" {
+	mkdata "$T/src" 100000
+	run strace -f -e trace=fsync -o "$T/trace" "$ZCP" --fsync "$T/src" "$T/dst"
+	assert_success
+	cmp "$T/src" "$T/dst"
+	grep -q 'fsync(' "$T/trace"
+}
+
+@test "zcp's own descriptors never take 0, 1 or 2" {
+	mkdata "$T/src" 70000
+	run bash -c "'$ZCP' -q '$T/src' '$T/dst' <&- >&- 2>&-"
+	assert_success
+	cmp "$T/src" "$T/dst"
+	run strace -f -e trace=openat -o "$T/trace" "$ZCP" -q "$T/src" "$T/dst2" <&- >&-
+	assert_success
+	cmp "$T/src" "$T/dst2"
+	grep -E "openat\(.*(src|dst2)" "$T/trace"
+	! grep -E "openat\(.*(src|dst2).*= [012]$" "$T/trace"
+}

@@ -1,0 +1,61 @@
+# tests/helper.bash: loaded by every .bats file. Finds the binary under
+# test ($ZCP), loads bats-support and bats-assert, and makes fixtures.
+
+bats_require_minimum_version 1.5.0
+load '/usr/lib/bats/bats-support/load'
+load '/usr/lib/bats/bats-assert/load'
+
+: "${ZCP:=$BATS_TEST_DIRNAME/../zcp}"
+export ZCP
+
+T=$BATS_TEST_TMPDIR
+
+# mkdata FILE BYTES: a file of random bytes.
+mkdata() {
+	head -c "$2" /dev/urandom > "$1"
+}
+
+# range FILE OFFSET COUNT: the bytes zcp --offset --count should produce.
+range() {
+	if [ "$3" = all ]; then
+		dd if="$1" iflag=skip_bytes bs=64K skip="$2" status=none
+	else
+		dd if="$1" iflag=skip_bytes,count_bytes bs=64K skip="$2" count="$3" status=none
+	fi
+}
+
+# wait_port ERRFILE: waits for "listening on ADDR:PORT" in a zcp's
+# stderr and prints PORT.
+wait_port() {
+	local i line
+	for i in $(seq 1 100); do
+		line=$(grep -o 'listening on .*' "$1" 2>/dev/null || true)
+		if [ -n "$line" ]; then
+			echo "${line##*:}"
+			return 0
+		fi
+		sleep 0.05
+	done
+	echo "no listening line in $1" >&2
+	return 1
+}
+
+# wait_path PATH: waits until PATH exists.
+wait_path() {
+	local i
+	for i in $(seq 1 100); do
+		[ -e "$1" ] && return 0
+		sleep 0.05
+	done
+	return 1
+}
+
+# Methods that --help lists; tests run over each of them.
+methods() {
+	"$ZCP" --help | sed -n '/^Methods:/,/^$/p' | awk 'NR > 1 && NF { print $1 }'
+}
+
+# The report line says exactly N bytes.
+assert_reported() {
+	assert_output --partial "zcp: $1 byte"
+}
