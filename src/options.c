@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "method.h"
@@ -18,6 +19,7 @@
 enum {
 	OPT_SEEK = 256,
 	OPT_FSYNC,
+	OPT_FLAGS,
 };
 
 static const struct option longopts[] = {
@@ -27,6 +29,7 @@ static const struct option longopts[] = {
 	{ "seek",	required_argument, NULL, OPT_SEEK },
 	{ "append",	no_argument,	   NULL, 'a' },
 	{ "block-size",	required_argument, NULL, 'b' },
+	{ "flags",	required_argument, NULL, OPT_FLAGS },
 	{ "fsync",	no_argument,	   NULL, OPT_FSYNC },
 	{ "quiet",	no_argument,	   NULL, 'q' },
 	{ "verbose",	no_argument,	   NULL, 'v' },
@@ -61,6 +64,8 @@ static void help(void)
 "      --seek=BYTES       start writing DST at BYTES; DST is not truncated\n"
 "  -a, --append           append to DST instead of replacing it\n"
 "  -b, --block-size=BYTES bytes per system call (rw: 256KiB)\n"
+"      --flags=LIST       the method's own flags, comma-separated names\n"
+"                           (any case) or a number; needs --method\n"
 "      --fsync            flush DST to stable storage before reporting\n"
 "  -q, --quiet            print no report (errors are still printed)\n"
 "  -v, --verbose          say which method ran and why\n"
@@ -167,6 +172,48 @@ static const struct method *method_arg(const char *name)
 		    " --help lists", name);
 }
 
+/* Resolves --flags against the method's table: names in any case, or a
+ * whole number taken as it is. */
+static unsigned flags_arg(const struct method *m, const char *text)
+{
+	char buf[256], *tok, *save = NULL;
+	unsigned flags = 0;
+	off_t num;
+
+	if (!m)
+		usage_error("--flags needs --method: flags belong to a method");
+	if (!m->flags || !m->flags[0].name)
+		usage_error("method %s takes no --flags", m->name);
+	if (strlen(text) >= sizeof buf)
+		usage_error("invalid --flags '%s': too long", text);
+	strcpy(buf, text);
+	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		const struct method_flag *f = m->flags;
+
+		if (options_parse_size(tok, &num) == 0 && num <= UINT_MAX &&
+		    strspn(tok, "0123456789") == strlen(tok)) {
+			flags |= (unsigned)num;
+			continue;
+		}
+		for (; f && f->name; f++)
+			if (strcasecmp(f->name, tok) == 0)
+				break;
+		if (f && f->name) {
+			flags |= f->value;
+			continue;
+		}
+		char names[256] = "";
+		for (f = m->flags; f->name; f++) {
+			if (names[0])
+				strncat(names, ", ", sizeof names - strlen(names) - 1);
+			strncat(names, f->name, sizeof names - strlen(names) - 1);
+		}
+		usage_error("method %s does not take flag '%s'; it takes %s",
+			    m->name, tok, names);
+	}
+	return flags;
+}
+
 static void operand(struct endpoint *e, const char *text)
 {
 	const char *why = NULL;
@@ -205,6 +252,9 @@ void options_parse(struct options *o, int argc, char **argv)
 			o->bsize = (size_t)size_arg("--block-size", optarg, 1,
 						    1 << 30);
 			break;
+		case OPT_FLAGS:
+			o->flags_text = optarg;
+			break;
 		case OPT_FSYNC:
 			o->fsync = 1;
 			break;
@@ -237,6 +287,8 @@ void options_parse(struct options *o, int argc, char **argv)
 		usage_error("extra operand '%s'", argv[optind + 2]);
 	if (o->append && o->seek_set)
 		usage_error("--append and --seek cannot be used together");
+	if (o->flags_text)
+		o->flags = flags_arg(o->method, o->flags_text);
 	operand(&o->src, argv[optind]);
 	operand(&o->dst, argv[optind + 1]);
 }

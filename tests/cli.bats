@@ -144,3 +144,12 @@ usage_fails() {
 	assert_success
 	cmp src dst2
 }
+
+@test "--flags needs a method that takes flags" {
+	mkdata "$T/src" 10
+	usage_fails --flags=more src dst
+	[[ "$stderr" == *"--flags needs --method"* ]]
+	usage_fails --method=rw --flags=0 src dst
+	[[ "$stderr" == *"method rw takes no --flags"* ]]
+	[ ! -e "$T/dst" ]
+}
