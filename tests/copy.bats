@@ -176,12 +176,12 @@ run_all() {
 	mkdata "$T/src" 500000
 	mkfifo "$T/fifo"
 	for m in $(methods) auto; do
-		cat "$T/src" > "$T/fifo" &
+		cat "$T/src" > "$T/fifo" 3>&- &
 		run "$ZCP" -m "$m" "$T/fifo" "$T/dst"
 		wait
 		assert_success
 		cmp "$T/src" "$T/dst"
-		cat "$T/fifo" > "$T/dst2" &
+		cat "$T/fifo" > "$T/dst2" 3>&- &
 		run "$ZCP" -m "$m" "$T/src" "$T/fifo"
 		wait
 		assert_success

@@ -1,0 +1,208 @@
+#!/usr/bin/env bats
+# TCP and Unix stream sockets, as SRC and as DST, against zcp itself and
+# against socat. Every server is bounded by timeout and waited for.
+
+load helper
+
+setup() {
+	mkdata "$T/src" 1500000
+}
+
+# listen_to DST [ADDR]: starts "zcp ADDR DST" in the background; prints
+# nothing, sets LPID and PORT.
+listen_to() {
+	timeout 20 "$ZCP" "${2:-tcp-listen:0}" "$1" 2>"$T/lerr" 3>&- &
+	LPID=$!
+	PORT=$(wait_port "$T/lerr")
+}
+
+@test "tcp: file to a zcp listener on 127.0.0.1, every method" {
+	for m in $(methods) auto; do
+		listen_to "$T/dst" tcp-listen:127.0.0.1:0
+		run "$ZCP" -m "$m" "$T/src" "tcp:127.0.0.1:$PORT"
+		assert_success
+		assert_reported 1500000
+		wait "$LPID"
+		cmp "$T/src" "$T/dst"
+		grep -q 'zcp: 1500000 bytes' "$T/lerr"
+	done
+}
+
+@test "tcp-listen with no host binds loopback and prints the port" {
+	listen_to "$T/dst" tcp-listen:0
+	grep -q "listening on 127.0.0.1:$PORT" "$T/lerr"
+	ss -ltnH | awk '{ print $4 }' | grep -qx "127.0.0.1:$PORT"
+	"$ZCP" -q "$T/src" "tcp:127.0.0.1:$PORT"
+	wait "$LPID"
+	cmp "$T/src" "$T/dst"
+}
+
+@test "tcp over IPv6 loopback [::1]" {
+	[ -e /proc/net/if_inet6 ] || skip "no IPv6 here"
+	listen_to "$T/dst" 'tcp-listen:[::1]:0'
+	grep -q "listening on \[::1\]:$PORT" "$T/lerr" || skip "no IPv6 loopback"
+	run "$ZCP" "$T/src" "tcp:[::1]:$PORT"
+	assert_success
+	wait "$LPID"
+	cmp "$T/src" "$T/dst"
+}
+
+@test "tcp: zcp connects and reads until the peer closes" {
+	timeout 20 socat -u "FILE:$T/src" TCP-LISTEN:0,bind=127.0.0.1,reuseaddr 2>/dev/null 3>&- &
+	SPID=$!
+	# socat prints no port: find it from the socket table.
+	for i in $(seq 50); do
+		PORT=$(ss -ltnpH 2>/dev/null | awk -v p="pid=$SPID," 'index($0,p) { n=split($4,a,":"); print a[n]; exit }')
+		[ -n "$PORT" ] && break
+		sleep 0.05
+	done
+	[ -n "$PORT" ] || skip "ss cannot show socat's port here"
+	run "$ZCP" "tcp:127.0.0.1:$PORT" "$T/dst"
+	assert_success
+	wait "$SPID"
+	cmp "$T/src" "$T/dst"
+}
+
+@test "tcp: zcp sends to socat and the peer sees end of file" {
+	timeout 20 "$ZCP" -q "$T/src" tcp-listen:127.0.0.1:0 2>"$T/lerr" 3>&- &
+	LPID=$!
+	PORT=$(wait_port "$T/lerr")
+	timeout 20 socat -u "TCP:127.0.0.1:$PORT" "CREATE:$T/dst"
+	wait "$LPID"
+	cmp "$T/src" "$T/dst"
+}
+
+@test "tcp-listen as SRC with offset and count" {
+	for m in $(methods) auto; do
+		timeout 20 "$ZCP" -m "$m" -o 1000 -n 70000 tcp-listen:0 "$T/dst" 2>"$T/lerr" 3>&- &
+		LPID=$!
+		PORT=$(wait_port "$T/lerr")
+		"$ZCP" -q "$T/src" "tcp:127.0.0.1:$PORT" || true
+		wait "$LPID"
+		range "$T/src" 1000 70000 | cmp - "$T/dst"
+	done
+}
+
+@test "tcp: pipe to socket to pipe" {
+	timeout 20 "$ZCP" tcp-listen:0 - 2>"$T/lerr" > "$T/dst" 3>&- &
+	LPID=$!
+	PORT=$(wait_port "$T/lerr")
+	cat "$T/src" | "$ZCP" -q - "tcp:localhost:$PORT"
+	wait "$LPID"
+	cmp "$T/src" "$T/dst"
+}
+
+@test "tcp: connection refused is a read or write error, exit 1" {
+	# Find a free port, then make sure nothing listens on it.
+	timeout 5 "$ZCP" tcp-listen:0 /dev/null 2>"$T/lerr" 3>&- &
+	LPID=$!
+	PORT=$(wait_port "$T/lerr")
+	kill "$LPID"; wait "$LPID" || true
+	run --separate-stderr "$ZCP" "$T/src" "tcp:127.0.0.1:$PORT"
+	assert_failure 1
+	[[ "$stderr" == *"zcp: 0 bytes copied"* ]]
+	[[ "$stderr" == *"write tcp:127.0.0.1:$PORT: Connection refused"* ]]
+	run --separate-stderr "$ZCP" "tcp:127.0.0.1:$PORT" "$T/dst"
+	assert_failure 1
+	[[ "$stderr" == *"read tcp:127.0.0.1:$PORT: Connection refused"* ]]
+	[ ! -e "$T/dst" ]
+}
+
+@test "tcp-listen: address in use is an error" {
+	timeout 10 "$ZCP" tcp-listen:127.0.0.1:0 /dev/null 2>"$T/lerr" 3>&- &
+	LPID=$!
+	PORT=$(wait_port "$T/lerr")
+	run --separate-stderr "$ZCP" "tcp-listen:127.0.0.1:$PORT" "$T/dst"
+	assert_failure 1
+	[[ "$stderr" == *"read tcp-listen:127.0.0.1:$PORT: Address already in use"* ]]
+	[ ! -e "$T/dst" ]
+	kill "$LPID"; wait "$LPID" || true
+}
+
+@test "tcp: an unknown host name is an error naming the operand" {
+	run --separate-stderr "$ZCP" "$T/src" "tcp:no-such-host.invalid:9"
+	assert_failure 1
+	[[ "$stderr" == *"write tcp:no-such-host.invalid:9: "* ]]
+}
+
+@test "unix: file to a unix-listen socket and back, every method" {
+	for m in $(methods) auto; do
+		timeout 20 "$ZCP" -q "unix-listen:$T/sock" "$T/dst" 3>&- &
+		LPID=$!
+		wait_path "$T/sock"
+		run "$ZCP" -m "$m" "$T/src" "unix:$T/sock"
+		assert_success
+		wait "$LPID"
+		cmp "$T/src" "$T/dst"
+		[ ! -e "$T/sock" ]
+		timeout 20 "$ZCP" -q -m "$m" "$T/src" "unix-listen:$T/sock" 3>&- &
+		LPID=$!
+		wait_path "$T/sock"
+		run "$ZCP" "unix:$T/sock" "$T/dst2"
+		assert_success
+		wait "$LPID"
+		cmp "$T/src" "$T/dst2"
+	done
+}
+
+@test "unix-listen: mode 0600, removed after use" {
+	( umask 0; timeout 20 "$ZCP" -q "unix-listen:$T/sock" "$T/dst" ) 3>&- &
+	LPID=$!
+	wait_path "$T/sock"
+	[ "$(stat -c %a "$T/sock")" = 600 ]
+	[ -S "$T/sock" ]
+	"$ZCP" -q "$T/src" "unix:$T/sock"
+	wait "$LPID"
+	[ ! -e "$T/sock" ]
+	cmp "$T/src" "$T/dst"
+}
+
+@test "unix-listen never replaces a file that is not a socket" {
+	echo precious > "$T/sock"
+	run --separate-stderr "$ZCP" "unix-listen:$T/sock" "$T/dst"
+	assert_failure 1
+	[[ "$stderr" == *"read unix-listen:$T/sock: File exists"* ]]
+	[ "$(cat "$T/sock")" = precious ]
+	[ ! -e "$T/dst" ]
+}
+
+@test "unix-listen replaces a stale socket" {
+	"$ZCP" -q "unix-listen:$T/sock" /dev/null 3>&- &
+	LPID=$!
+	wait_path "$T/sock"
+	kill -9 "$LPID"; wait "$LPID" || true
+	[ -S "$T/sock" ]
+	timeout 20 "$ZCP" -q "unix-listen:$T/sock" "$T/dst" 3>&- &
+	LPID=$!
+	sleep 0.2
+	"$ZCP" -q "$T/src" "unix:$T/sock"
+	wait "$LPID"
+	cmp "$T/src" "$T/dst"
+}
+
+@test "unix-listen removes its socket when interrupted" {
+	"$ZCP" -q "unix-listen:$T/sock" "$T/dst" 3>&- &
+	LPID=$!
+	wait_path "$T/sock"
+	kill -TERM "$LPID"
+	run wait "$LPID"
+	[ "$status" -eq 143 ]
+	[ ! -e "$T/sock" ]
+	[ ! -e "$T/dst" ]
+}
+
+@test "unix: connecting to a missing socket is an error" {
+	run --separate-stderr "$ZCP" "$T/src" "unix:$T/nothere"
+	assert_failure 1
+	[[ "$stderr" == *"write unix:$T/nothere: No such file or directory"* ]]
+}
+
+@test "a socket as DST given as fd:N" {
+	timeout 20 "$ZCP" -q tcp-listen:0 "$T/dst" 2>"$T/lerr" 3>&- &
+	LPID=$!
+	PORT=$(wait_port "$T/lerr")
+	run bash -c "exec 5<>/dev/tcp/127.0.0.1/$PORT; '$ZCP' -q '$T/src' fd:5; exec 5>&-"
+	assert_success
+	wait "$LPID"
+	cmp "$T/src" "$T/dst"
+}
