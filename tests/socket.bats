@@ -185,8 +185,9 @@ listen_to() {
 	LPID=$!
 	wait_path "$T/sock"
 	kill -TERM "$LPID"
-	run wait "$LPID"
-	[ "$status" -eq 143 ]
+	st=0
+	wait "$LPID" || st=$?
+	[ "$st" -eq 143 ]
 	[ ! -e "$T/sock" ]
 	[ ! -e "$T/dst" ]
 }
