@@ -51,19 +51,17 @@ static void help(void)
 "unix-listen:PATH.\n"
 "\n"
 "Options:\n"
-"  -m, --method=NAME      copy with NAME: auto (the default) or one of:");
-	for (const struct method *const *m = methods; *m; m++)
-		printf(" %s", (*m)->name);
-	printf(
-"\n"
-"                           auto picks the fastest method that serves\n"
-"                           SRC and DST; a named method is never replaced\n"
+"  -m, --method=NAME      copy with NAME, auto (the default) or a method\n"
+"                           listed below; auto picks the fastest method\n"
+"                           that serves SRC and DST, a named method is\n"
+"                           never replaced by another\n"
 "  -o, --offset=BYTES     start reading SRC at BYTES (read and discarded\n"
 "                           when SRC cannot seek)\n"
 "  -n, --count=BYTES      copy at most BYTES (0 copies nothing)\n"
 "      --seek=BYTES       start writing DST at BYTES; DST is not truncated\n"
 "  -a, --append           append to DST instead of replacing it\n"
-"  -b, --block-size=BYTES bytes per system call (rw: 256KiB)\n"
+"  -b, --block-size=BYTES\n"
+"                           bytes per system call (rw: 256KiB)\n"
 "      --flags=LIST       the method's own flags, comma-separated names\n"
 "                           (any case) or a number; needs --method\n"
 "      --fsync            flush DST to stable storage before reporting\n"

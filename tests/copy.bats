@@ -254,7 +254,7 @@ run_all() {
 
 @test "--fsync flushes and still copies" {
 	mkdata "$T/src" 100000
-	run strace -f -e trace=fsync -o "$T/trace" "$ZCP" --fsync "$T/src" "$T/dst"
+	run trace -f -e trace=fsync -o "$T/trace" "$ZCP" --fsync "$T/src" "$T/dst"
 	assert_success
 	cmp "$T/src" "$T/dst"
 	grep -q 'fsync(' "$T/trace"
@@ -265,7 +265,7 @@ run_all() {
 	run bash -c "'$ZCP' -q '$T/src' '$T/dst' <&- >&- 2>&-"
 	assert_success
 	cmp "$T/src" "$T/dst"
-	run strace -f -e trace=openat -o "$T/trace" "$ZCP" -q "$T/src" "$T/dst2" <&- >&-
+	run trace -f -e trace=openat -o "$T/trace" "$ZCP" -q "$T/src" "$T/dst2" <&- >&-
 	assert_success
 	cmp "$T/src" "$T/dst2"
 	grep -E "openat\(.*(src|dst2)" "$T/trace"

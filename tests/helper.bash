@@ -59,3 +59,8 @@ methods() {
 assert_reported() {
 	assert_output --partial "zcp: $1 byte"
 }
+
+# trace ARGS...: strace with LeakSanitizer off (it cannot run under ptrace).
+trace() {
+	ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" strace "$@"
+}
