@@ -71,12 +71,13 @@ man: deps-man zcp
 
 # A binary package: the install target staged under Debian's paths, a
 # generated DEBIAN/control, Depends from the libraries zcp links.
-DEB_DIR := build-deb
-DEB_ROOT := $(DEB_DIR)/debian/zcp
+DEB_DIR ?= build-deb
+DEB_OUT ?= .
+DEB_ROOT = $(DEB_DIR)/debian/zcp
 DEB_MAINTAINER ?= zcp developers <zcp@localhost>
 deb: deps-deb zcp
-	rm -rf $(DEB_DIR) zcp_*.deb
-	$(MAKE) install DESTDIR=$(CURDIR)/$(DEB_ROOT) PREFIX=/usr \
+	rm -rf $(DEB_DIR)
+	$(MAKE) install DESTDIR=$(abspath $(DEB_ROOT)) PREFIX=/usr \
 		ZSHCOMPDIR=/usr/share/zsh/vendor-completions
 	gzip -9n $(DEB_ROOT)/usr/share/man/man1/zcp.1
 	install -d $(DEB_ROOT)/usr/share/doc/zcp $(DEB_ROOT)/DEBIAN
@@ -99,7 +100,8 @@ deb: deps-deb zcp
 	  echo " by the fastest kernel path that serves the pair: copy_file_range,"; \
 	  echo " splice, sendfile, Linux AIO, io_uring or read/write."; \
 	} > $(DEB_ROOT)/DEBIAN/control && \
-	dpkg-deb --root-owner-group --build $(DEB_ROOT) zcp_$${v}_$$arch.deb
+	dpkg-deb --root-owner-group --build $(DEB_ROOT) \
+		$(DEB_OUT)/zcp_$${v}_$$arch.deb
 
 clean:
 	rm -rf zcp src/*.o src/*.d $(SAN_DIR) $(DEB_DIR) man/zcp.1-t zcp_*.deb
