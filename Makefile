@@ -48,15 +48,65 @@ deps-%:
 	@scripts/deps $*
 
 install: zcp
-	install -d $(DESTDIR)$(BINDIR)
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 \
+		$(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(ZSHCOMPDIR) \
+		$(DESTDIR)$(FISHCOMPDIR)
 	install -m 755 zcp $(DESTDIR)$(BINDIR)/zcp
+	install -m 644 man/zcp.1 $(DESTDIR)$(MANDIR)/man1/zcp.1
+	install -m 644 completions/bash/zcp $(DESTDIR)$(BASHCOMPDIR)/zcp
+	install -m 644 completions/zsh/_zcp $(DESTDIR)$(ZSHCOMPDIR)/_zcp
+	install -m 644 completions/fish/zcp.fish $(DESTDIR)$(FISHCOMPDIR)/zcp.fish
 
 uninstall:
-	rm -f $(DESTDIR)$(BINDIR)/zcp
+	rm -f $(DESTDIR)$(BINDIR)/zcp $(DESTDIR)$(MANDIR)/man1/zcp.1 \
+		$(DESTDIR)$(BASHCOMPDIR)/zcp $(DESTDIR)$(ZSHCOMPDIR)/_zcp \
+		$(DESTDIR)$(FISHCOMPDIR)/zcp.fish
+
+# The page is generated from --help and man/zcp.h2m, and committed so that
+# building and installing never need help2man. Regenerate it whenever
+# --help or the include file changes.
+man: deps-man zcp
+	help2man --no-info --include=man/zcp.h2m -o man/zcp.1-t ./zcp && \
+		mv man/zcp.1-t man/zcp.1
+
+# A binary package: the install target staged under Debian's paths, a
+# generated DEBIAN/control, Depends from the libraries zcp links.
+DEB_DIR ?= build-deb
+DEB_OUT ?= .
+DEB_ROOT = $(DEB_DIR)/debian/zcp
+DEB_MAINTAINER ?= zcp developers <zcp@localhost>
+deb: deps-deb zcp
+	rm -rf $(DEB_DIR)
+	$(MAKE) install DESTDIR=$(abspath $(DEB_ROOT)) PREFIX=/usr \
+		ZSHCOMPDIR=/usr/share/zsh/vendor-completions
+	gzip -9n $(DEB_ROOT)/usr/share/man/man1/zcp.1
+	install -d $(DEB_ROOT)/usr/share/doc/zcp $(DEB_ROOT)/DEBIAN
+	install -m 644 LICENSE $(DEB_ROOT)/usr/share/doc/zcp/copyright
+	printf 'Source: zcp\n\nPackage: zcp\nArchitecture: any\n' \
+		> $(DEB_DIR)/debian/control
+	cd $(DEB_DIR) && dpkg-shlibdeps -O debian/zcp/usr/bin/zcp > substvars
+	v=$$(./zcp --version | cut -d' ' -f2) && \
+	arch=$$(dpkg --print-architecture) && \
+	{ echo "Package: zcp"; \
+	  echo "Version: $$v"; \
+	  echo "Architecture: $$arch"; \
+	  echo "Maintainer: $(DEB_MAINTAINER)"; \
+	  echo "Installed-Size: $$(du -sk --exclude=DEBIAN $(DEB_ROOT) | cut -f1)"; \
+	  sed -n 's/^shlibs:Depends=/Depends: /p' $(DEB_DIR)/substvars; \
+	  echo "Section: utils"; \
+	  echo "Priority: optional"; \
+	  echo "Description: copy bytes between files, pipes and sockets, fast"; \
+	  echo " zcp copies from a file, pipe, device or TCP/Unix socket to another"; \
+	  echo " by the fastest kernel path that serves the pair: copy_file_range,"; \
+	  echo " splice, sendfile, Linux AIO, io_uring or read/write."; \
+	} > $(DEB_ROOT)/DEBIAN/control && \
+	dpkg-deb --root-owner-group --build $(DEB_ROOT) \
+		$(DEB_OUT)/zcp_$${v}_$$arch.deb
 
 clean:
-	rm -rf zcp src/*.o src/*.d $(SAN_DIR)
+	rm -rf zcp src/*.o src/*.d $(SAN_DIR) $(DEB_DIR) man/zcp.1-t zcp_*.deb
 
-.PHONY: all check demo install uninstall clean deps-check deps-demo
+.PHONY: all check demo install uninstall man deb clean deps-check deps-demo \
+	deps-man deps-deb
 
 -include $(OBJS:.o=.d) $(SAN_OBJS:.o=.d)
