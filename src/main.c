@@ -90,6 +90,8 @@ static void signals_init(void)
 		if (old.sa_handler != SIG_IGN)
 			sigaction(sigs[i], &sa, NULL);
 	}
+	/* Past a file size limit, write's EFBIG is reported like any error. */
+	signal(SIGXFSZ, SIG_IGN);
 	sigaction(SIGPIPE, NULL, &old);
 	sigpipe_ignored = old.sa_handler == SIG_IGN;
 	signal(SIGPIPE, SIG_IGN);

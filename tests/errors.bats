@@ -1,0 +1,194 @@
+#!/usr/bin/env bats
+# Runtime errors: exit 1 after the report, naming the side and the
+# operand; DST untouched when the copy cannot start; SRC never written.
+
+load helper
+
+# fails_with MESSAGE CMD...: exit 1, the report line, then MESSAGE.
+fails_with() {
+	local msg=$1
+	shift
+	run --separate-stderr "$@"
+	assert_failure 1
+	[ -z "$output" ] || { echo "stdout: $output"; false; }
+	[[ "$stderr" == "zcp: "*" copied, "* ]] || { echo "no report: $stderr"; false; }
+	[[ "$stderr" == *"$msg" ]] || { echo "want '$msg' in: $stderr"; false; }
+}
+
+@test "a missing SRC: exit 1, DST not created" {
+	fails_with "zcp: read $T/nope: No such file or directory" "$ZCP" "$T/nope" "$T/dst"
+	[[ "$stderr" == "zcp: 0 bytes copied"* ]]
+	[ ! -e "$T/dst" ]
+}
+
+@test "a missing SRC leaves an existing DST byte-identical" {
+	mkdata "$T/dst" 1000
+	cp "$T/dst" "$T/orig"
+	fails_with "No such file or directory" "$ZCP" "$T/nope" "$T/dst"
+	cmp "$T/orig" "$T/dst"
+}
+
+@test "a directory as SRC or DST" {
+	mkdata "$T/src" 10
+	fails_with "zcp: read $T: Is a directory" "$ZCP" "$T" "$T/dst"
+	[ ! -e "$T/dst" ]
+	fails_with "zcp: write $T: Is a directory" "$ZCP" "$T/src" "$T"
+}
+
+@test "DST in a missing directory" {
+	mkdata "$T/src" 10
+	fails_with "zcp: write $T/no/dst: No such file or directory" "$ZCP" "$T/src" "$T/no/dst"
+}
+
+@test "a file onto itself is refused, however it is named" {
+	mkdata "$T/f" 5000
+	cp "$T/f" "$T/orig"
+	ln -s "$T/f" "$T/link"
+	ln "$T/f" "$T/hard"
+	fails_with "zcp: '$T/f' and '$T/f' are the same file" "$ZCP" "$T/f" "$T/f"
+	fails_with "are the same file" "$ZCP" "$T/f" "$T/link"
+	fails_with "are the same file" "$ZCP" "$T/link" "$T/hard"
+	fails_with "are the same file" "$ZCP" --seek=10000 "$T/f" "$T/hard"
+	fails_with "are the same file" "$ZCP" -a "$T/f" "$T/f"
+	run bash -c "'$ZCP' '$T/f' fd:5 5>>'$T/f'"
+	assert_failure 1
+	assert_output --partial "are the same file"
+	run bash -c "'$ZCP' '$T/f' - >> '$T/f'"
+	assert_failure 1
+	run bash -c "'$ZCP' - '$T/f' < '$T/f'"
+	assert_failure 1
+	assert_output --partial "are the same file"
+	cmp "$T/orig" "$T/f"
+}
+
+@test "/dev/full: No space left on device, bytes reported" {
+	mkdata "$T/src" 100000
+	for m in $(methods) auto; do
+		fails_with "zcp: write /dev/full: No space left on device" "$ZCP" -m "$m" "$T/src" /dev/full
+		[[ "$stderr" == "zcp: 0 bytes copied"* ]]
+	done
+}
+
+@test "a file size limit stops the copy with EFBIG; DST holds what was reported" {
+	mkdata "$T/src" 1000000
+	run --separate-stderr bash -c "ulimit -f 100; exec '$ZCP' '$T/src' '$T/dst'"
+	assert_failure 1
+	[[ "$stderr" == *"zcp: write $T/dst: File too large" ]]
+	[[ "$stderr" == "zcp: 102400 bytes"* ]]
+	[ "$(stat -c %s "$T/dst")" -eq 102400 ]
+	range "$T/src" 0 102400 | cmp - "$T/dst"
+}
+
+@test "SRC is opened read-only and never written" {
+	mkdata "$T/src" 300000
+	cp "$T/src" "$T/orig"
+	run trace -f -e trace=openat,open -o "$T/trace" "$ZCP" "$T/src" "$T/dst"
+	assert_success
+	grep "\"$T/src\"" "$T/trace" | grep -q O_RDONLY
+	! grep "\"$T/src\"" "$T/trace" | grep -qE 'O_WRONLY|O_RDWR|O_TRUNC|O_CREAT'
+	cmp "$T/orig" "$T/src"
+}
+
+@test "DST is created only after SRC is open" {
+	mkfifo "$T/fifo"
+	# SRC's open blocks until a writer comes: DST must not exist yet.
+	"$ZCP" -q "$T/fifo" "$T/dst" 3>&- &
+	pid=$!
+	sleep 0.3
+	[ ! -e "$T/dst" ]
+	echo hello > "$T/fifo"
+	wait "$pid"
+	[ "$(cat "$T/dst")" = hello ]
+}
+
+@test "control characters in operands are escaped in messages" {
+	fails_with 'zcp: read a\nb\x01: No such file or directory' "$ZCP" $'a\nb\x01' "$T/dst"
+}
+
+@test "a closed stdout is a write error" {
+	mkdata "$T/src" 10
+	run --separate-stderr bash -c "'$ZCP' '$T/src' - >&-"
+	assert_failure 1
+	[[ "$stderr" == *"zcp: write -: Bad file descriptor" ]]
+}
+
+@test "descriptors that are not open, or open the wrong way" {
+	mkdata "$T/src" 10
+	fails_with "zcp: read fd:9: Bad file descriptor" "$ZCP" fd:9 "$T/dst"
+	[ ! -e "$T/dst" ]
+	run --separate-stderr bash -c "'$ZCP' '$T/src' fd:5 5<'$T/src'"
+	assert_failure 1
+	[[ "$stderr" == *"zcp: write fd:5: Bad file descriptor" ]]
+	run --separate-stderr bash -c "'$ZCP' fd:5 '$T/dst' 5>'$T/out'"
+	assert_failure 1
+	[[ "$stderr" == *"zcp: read fd:5: Bad file descriptor" ]]
+}
+
+@test "a reader that goes away ends zcp quietly, as it does cat" {
+	mkdata "$T/src" 5000000
+	for m in $(methods) auto; do
+		"$ZCP" -m "$m" "$T/src" - 2>"$T/err" | head -c 10 > "$T/out"
+		st=${PIPESTATUS[0]}
+		[ "$st" -eq 141 ]
+		[ ! -s "$T/err" ]
+		range "$T/src" 0 10 | cmp - "$T/out"
+	done
+}
+
+@test "a reader that goes away with SIGPIPE ignored is a write error" {
+	mkdata "$T/src" 5000000
+	run bash -c "trap '' PIPE; '$ZCP' '$T/src' - 2>'$T/err' | head -c 10 >/dev/null; exit \${PIPESTATUS[0]}"
+	[ "$status" -eq 1 ]
+	grep -q 'zcp: write -: Broken pipe' "$T/err"
+}
+
+@test "SIGINT and SIGTERM: the report, then death by the signal" {
+	for sig in INT TERM; do
+		mkfifo "$T/fifo"
+		"$ZCP" "$T/fifo" "$T/dst" 2>"$T/err" 3>&- &
+		pid=$!
+		exec 4>"$T/fifo"
+		printf 'abc' >&4
+		sleep 0.3
+		kill -"$sig" "$pid"
+		st=0
+		wait "$pid" || st=$?
+		exec 4>&-
+		rm "$T/fifo"
+		[ "$st" -eq $((128 + $(kill -l "$sig"))) ]
+		grep -q '^zcp: 3 bytes copied' "$T/err"
+		[ "$(cat "$T/dst")" = abc ]
+	done
+}
+
+@test "an inherited ignore of SIGINT is honoured" {
+	mkfifo "$T/fifo"
+	( trap '' INT; exec "$ZCP" -q "$T/fifo" "$T/dst" ) 3>&- &
+	pid=$!
+	exec 4>"$T/fifo"
+	printf 'abc' >&4
+	sleep 0.3
+	kill -INT "$pid"
+	sleep 0.2
+	printf 'def' >&4
+	exec 4>&-
+	wait "$pid"
+	[ "$(cat "$T/dst")" = abcdef ]
+}
+
+@test "a /proc file, whose size says 0, copies in full" {
+	run "$ZCP" /proc/self/maps "$T/dst"
+	assert_success
+	[ -s "$T/dst" ]
+	grep -q zcp "$T/dst"
+	for m in $(methods) auto; do
+		"$ZCP" -q -m "$m" /proc/version "$T/dst"
+		cmp /proc/version "$T/dst"
+	done
+}
+
+@test "-q silences the report but not errors" {
+	run --separate-stderr "$ZCP" -q "$T/nope" "$T/dst"
+	assert_failure 1
+	[ "$stderr" = "zcp: read $T/nope: No such file or directory" ]
+}
