@@ -238,6 +238,8 @@ static const struct method *run_copy(void)
 	cp.verbose = opt.verbose;
 	clock_gettime(CLOCK_MONOTONIC, &t_start);
 	started = 1;
+	if (!opt.method)
+		plan_prepare(&cp);
 	for (m = opt.method ? one : plan_order(&cp); *m; m++) {
 		if ((*m)->supports && !(*m)->supports(&cp, &why)) {
 			if (opt.method) {

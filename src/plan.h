@@ -9,4 +9,8 @@
  * NULL-terminated; every list ends with rw, which serves every pair. */
 const struct method *const *plan_order(const struct copy *c);
 
+/* What auto does before the first method runs: enlarges the pipes zcp
+ * was handed. */
+void plan_prepare(const struct copy *c);
+
 #endif

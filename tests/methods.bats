@@ -15,6 +15,7 @@ setup() {
 # Starts zcp -m rw receiving from $1 (tcp-listen:0 or unix-listen:PATH)
 # into $2, bounded by timeout; sets RPID and, for TCP, PORT.
 receiver() {
+	rm -f "$T/rerr"		# else a stale port may be read before it is truncated
 	timeout 30 "$ZCP" -q -m rw "$1" "$2" 2>"$T/rerr" &
 	RPID=$!
 	if [[ $1 == tcp-listen:* ]]; then
@@ -42,7 +43,7 @@ sender() {
 xfer() {
 	local pair=$1 m=$2 rc=0
 	shift 2
-	rm -f "$T/out" "$T/sock"
+	rm -f "$T/out" "$T/sock" "$T/lerr"
 	case $pair in
 	file-file) "$ZCP" -q -m "$m" "$@" "$T/src" "$T/out" ;;
 	file-pipe) "$ZCP" -q -m "$m" "$@" "$T/src" - | cat > "$T/out" ;;
