@@ -40,6 +40,19 @@ int io_retry(int fd, short events)
 	return 0;
 }
 
+int io_retry_pair(int in, int out)
+{
+	if (io_signal) {
+		errno = EINTR;
+		return 0;
+	}
+	if (errno == EINTR)
+		return 1;
+	if (errno == EAGAIN || errno == EWOULDBLOCK)
+		return io_wait(in, POLLIN) == 0 && io_wait(out, POLLOUT) == 0;
+	return 0;
+}
+
 ssize_t io_read(int fd, void *buf, size_t len)
 {
 	ssize_t n;

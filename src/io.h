@@ -30,6 +30,10 @@ int io_write_all(int fd, const void *buf, size_t len, off_t *done);
  * (EINTR without a signal; EAGAIN once fd is ready), 0 otherwise. */
 int io_retry(int fd, short events);
 
+/* As io_retry, for a call that both reads in and writes out (splice,
+ * sendfile): EAGAIN waits until in is readable and out writable. */
+int io_retry_pair(int in, int out);
+
 /* A message to use instead of strerror(errno) for the next error, for
  * errors that have no errno (host name look-ups). */
 void io_set_message(const char *msg);

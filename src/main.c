@@ -15,6 +15,7 @@
 #include "io.h"
 #include "method.h"
 #include "options.h"
+#include "plan.h"
 #include "report.h"
 
 static struct options opt;
@@ -187,6 +188,8 @@ static void check_method(void)
 
 	cp.src = &opt.src;
 	cp.dst = &opt.dst;
+	if (opt.append && opt.dst.kind == KIND_FILE)
+		opt.dst.append = 1;	/* open_dst makes it so */
 	if (opt.method && opt.method->supports &&
 	    !opt.method->supports(&cp, &why)) {
 		cleanup();
@@ -224,6 +227,7 @@ static const struct method *run_copy(void)
 {
 	const struct method *const *m;
 	const struct method *one[] = { opt.method, NULL };
+	static char refusal[200];
 	const char *why;
 	int rc;
 
@@ -236,29 +240,38 @@ static const struct method *run_copy(void)
 	cp.verbose = opt.verbose;
 	clock_gettime(CLOCK_MONOTONIC, &t_start);
 	started = 1;
-	for (m = opt.method ? one : methods; *m; m++) {
+	if (!opt.method)
+		plan_prepare(&cp);
+	for (m = opt.method ? one : plan_order(&cp); *m; m++) {
 		if ((*m)->supports && !(*m)->supports(&cp, &why)) {
 			if (opt.method) {
 				io_set_message(why);
 				errno = EINVAL;
 				fail(SIDE_NONE);
 			}
+			if (opt.verbose)
+				fprintf(stderr, "zcp: %s passed over: %s\n",
+					(*m)->name, why);
 			continue;
 		}
 		cp.bsize = opt.bsize ? opt.bsize : (*m)->default_bsize;
 		cp.fallback_errno = 0;
+		cp.note[0] = '\0';
 		rc = (*m)->copy(&cp);
 		if (rc == COPY_DONE)
 			return *m;
 		if (rc == COPY_ERROR)
 			fail(cp.side);
+		snprintf(refusal, sizeof refusal, "the kernel refused it: %s",
+			 cp.note[0] ? cp.note : strerror(cp.fallback_errno));
 		if (opt.method) {
+			io_set_message(refusal);
 			errno = cp.fallback_errno;
 			fail(SIDE_NONE);
 		}
 		if (opt.verbose)
 			fprintf(stderr, "zcp: %s passed over: %s\n", (*m)->name,
-				strerror(cp.fallback_errno));
+				refusal);
 	}
 	errno = ENOSYS;	/* not reached: rw serves every pair */
 	fail(SIDE_NONE);

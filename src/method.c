@@ -1,16 +1,25 @@
 /* method.c: the method table, in the order `auto` tries them, and the
  * small accounting helpers every method shares. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "method.h"
 
+/* The default order; src/plan.c reorders it per pair of endpoints from
+ * what was measured. */
 const struct method *const methods[] = {
+	&method_copy_file_range,
+	&method_sendfile,
+	&method_splice,
 	&method_rw,
 	NULL,
 };
 
 const char *const methods_unavailable[] = {
-	"splice", "sendfile", "copy_file_range", "aio", "io_uring", NULL,
+	"aio", "io_uring", NULL,
 };
 
 const struct method *method_find(const char *name)
@@ -32,4 +41,68 @@ void method_advance(struct copy *c, size_t n)
 {
 	if (c->count >= 0)
 		c->count -= (off_t)n;
+}
+
+int method_unsupported(int err)
+{
+	switch (err) {
+	case ENOSYS:
+	case EINVAL:
+	case EXDEV:
+	case EOPNOTSUPP:
+#if ENOTSUP != EOPNOTSUPP
+	case ENOTSUP:
+#endif
+	case EBADF:		/* O_APPEND, or a descriptor the call cannot use */
+	case ESPIPE:
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+int method_read_has_more(int fd)
+{
+	off_t pos = lseek(fd, 0, SEEK_CUR);
+	char b;
+
+	return pos >= 0 && pread(fd, &b, 1, pos) > 0;
+}
+
+static long pipe_max(void)
+{
+	static long max;
+	FILE *f;
+
+	if (max)
+		return max;
+	max = 1L << 20;
+	f = fopen("/proc/sys/fs/pipe-max-size", "re");
+	if (f) {
+		if (fscanf(f, "%ld", &max) != 1 || max < 4096)
+			max = 1L << 20;
+		fclose(f);
+	}
+	return max;
+}
+
+long method_pipe_grow(int fd, size_t want)
+{
+	long size = fcntl(fd, F_GETPIPE_SZ);
+	long try;
+
+	if (size < 0)
+		return -1;
+	try = want > (size_t)pipe_max() ? pipe_max() : (long)want;
+	/* Above the per-user limit an unprivileged F_SETPIPE_SZ fails with
+	 * EPERM; a smaller size may still be allowed. */
+	for (; try > size; try /= 2) {
+		long got = fcntl(fd, F_SETPIPE_SZ, (int)try);
+
+		if (got >= 0)
+			return got;
+		if (errno != EPERM && errno != EBUSY)
+			break;
+	}
+	return size;
 }

@@ -64,6 +64,26 @@ size_t method_chunk(const struct copy *c);
 /* Accounts n bytes moved. */
 void method_advance(struct copy *c, size_t n);
 
+/* 1 if err from a first call means "this call cannot serve the pair"
+ * (ENOSYS, EINVAL, EXDEV, EOPNOTSUPP, EBADF as for O_APPEND...), so that
+ * the next method may try; 0 for a real error. */
+int method_unsupported(int err);
+
+/* After a zero-copy call gave 0 at the very start: 1 if read(2) would
+ * still find bytes at fd's position (files in /proc report size 0 and
+ * give splice, sendfile or copy_file_range nothing), 0 at a true end of
+ * file. fd's position does not move. */
+int method_read_has_more(int fd);
+
+/* Enlarges the pipe fd towards want bytes, as far as
+ * /proc/sys/fs/pipe-max-size and the per-user limit allow (EPERM is
+ * tolerated by trying smaller). Returns the pipe's size, or -1 if fd is
+ * not a pipe. */
+long method_pipe_grow(int fd, size_t want);
+
 extern const struct method method_rw;
+extern const struct method method_splice;
+extern const struct method method_sendfile;
+extern const struct method method_copy_file_range;
 
 #endif

@@ -64,3 +64,24 @@ assert_reported() {
 trace() {
 	ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" strace "$@"
 }
+
+# serves METHOD SRC DST: whether METHOD can copy from SRC to DST, each a
+# kind of endpoint: file, pipe, socket, chr, or (DST) append for a file
+# opened O_APPEND. A pair it cannot serve must be refused with exit 2.
+serves() {
+	case $1:$2:$3 in
+	splice:*:append | sendfile:*:append | copy_file_range:*:append) return 1 ;;
+	sendfile:file:*) return 0 ;;
+	sendfile:*) return 1 ;;
+	copy_file_range:file:file) return 0 ;;
+	copy_file_range:*) return 1 ;;
+	*) return 0 ;;
+	esac
+}
+
+# assert_refused: the last run was a method refusing the pair: exit 2
+# before anything was written, naming the method and what it needs.
+assert_refused() {
+	assert_failure 2
+	assert_output --regexp "zcp: method $m cannot copy from [a-z ]+ to [a-z ]+: $m (needs|cannot)"
+}

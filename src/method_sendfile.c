@@ -1,0 +1,94 @@
+/* method_sendfile.c: sendfile(2) from a regular file or block device to
+ * any DST the kernel can write to (socket, pipe, file, /dev/null). SRC is
+ * read through an offset, then its position set just past the copied bytes. */
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <sys/sendfile.h>
+#include <unistd.h>
+
+#include "io.h"
+#include "method.h"
+
+/* The most one sendfile call moves; larger requests are cut to it. */
+#define SENDFILE_MAX ((size_t)0x7ffff000)
+
+static int sf_supports(const struct copy *c, const char **why)
+{
+	if (c->src->kind != KIND_FILE && c->src->kind != KIND_BLK) {
+		*why = "sendfile needs a regular file or block device as"
+		       " source (splice or rw can)";
+		return 0;
+	}
+	if (c->dst->append && c->dst->kind != KIND_PIPE) {
+		*why = "sendfile cannot write to a file opened for appending"
+		       " (rw can)";
+		return 0;
+	}
+	if (c->dst->kind == KIND_TTY) {
+		*why = "sendfile cannot write to a terminal (rw can)";
+		return 0;
+	}
+	return 1;
+}
+
+static int sf_copy(struct copy *c)
+{
+	off_t pos = lseek(c->in, 0, SEEK_CUR);
+	int first = 1, rc = COPY_DONE;
+
+	if (pos < 0) {
+		c->side = SIDE_READ;
+		return COPY_ERROR;
+	}
+	if (c->dst->kind == KIND_PIPE)
+		method_pipe_grow(c->out, c->bsize);
+	while (c->count != 0) {
+		size_t want = method_chunk(c);
+		ssize_t n;
+
+		if (want > SENDFILE_MAX)
+			want = SENDFILE_MAX;
+		io_syscalls++;
+		n = sendfile(c->out, c->in, &pos, want);
+		if (n < 0) {
+			if (io_retry_pair(c->in, c->out))
+				continue;
+			if (first && method_unsupported(errno)) {
+				c->fallback_errno = errno;
+				return COPY_FALLBACK;
+			}
+			c->side = errno == EIO ? SIDE_READ : SIDE_WRITE;
+			rc = COPY_ERROR;
+			break;
+		}
+		if (n == 0) {
+			if (first && method_read_has_more(c->in)) {
+				snprintf(c->note, sizeof c->note,
+					 "sendfile found no bytes where read"
+					 " does (a file in /proc?)");
+				c->fallback_errno = 0;
+				return COPY_FALLBACK;
+			}
+			break;
+		}
+		first = 0;
+		c->done += n;
+		method_advance(c, (size_t)n);
+	}
+	int saved = errno;
+	if (lseek(c->in, pos, SEEK_SET) < 0 && rc == COPY_DONE) {
+		c->side = SIDE_READ;
+		return COPY_ERROR;
+	}
+	errno = saved;
+	return rc;
+}
+
+const struct method method_sendfile = {
+	.name = "sendfile",
+	.summary = "sendfile(2) from a file or block device to any DST",
+	.default_bsize = 16 << 20,
+	.supports = sf_supports,
+	.copy = sf_copy,
+};
