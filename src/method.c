@@ -33,3 +33,14 @@ void method_advance(struct copy *c, size_t n)
 	if (c->count >= 0)
 		c->count -= (off_t)n;
 }
+
+void method_pass(struct copy *c, const struct method *m, int err,
+		 const char *why)
+{
+	if (c->npassed >= (int)(sizeof c->passed / sizeof c->passed[0]))
+		return;
+	c->passed[c->npassed].name = m->name;
+	c->passed[c->npassed].err = err;
+	c->passed[c->npassed].why = why;
+	c->npassed++;
+}
