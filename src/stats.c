@@ -176,25 +176,25 @@ static void verbose(const struct options *o, const struct copy *c,
 	FILE *f = stderr;
 	char rate[32];
 
-	fprintf(f, "zcp: method %s", method ? method : "none");
-	for (int i = 0; i < c->npassed; i++) {
-		const struct method_passed *p = &c->passed[i];
-
-		fprintf(f, "%s%s (%s)", i ? ", " : "; auto passed over ",
-			p->name, p->err ? strerror(p->err) : p->why);
-	}
+	/* The first line and the passed-over lines keep the foundation's
+	 * wording: scripts may already match them. */
+	fprintf(f, "zcp: method %s, %s to %s, block size %zu",
+		method ? method : "none", endpoint_kind_name(o->src.kind),
+		endpoint_kind_name(o->dst.kind), c->bsize);
+	if (pipe_size)
+		fprintf(f, ", pipe size %d", pipe_size);
+	if (c->qdepth > 0)
+		fprintf(f, ", queue depth %d", c->qdepth);
+	fputc('\n', f);
+	for (int i = 0; i < c->npassed; i++)
+		fprintf(f, "zcp: %s passed over: %s\n", c->passed[i].name,
+			c->passed[i].err ? strerror(c->passed[i].err)
+					 : c->passed[i].why);
 	report_human(rate, sizeof rate, secs > 0 ? (double)c->done / secs : 0,
 		     1000);
-	fprintf(f, "\nzcp: %s to %s, %lld bytes in %.6f s, %s/s\n",
-		endpoint_kind_name(o->src.kind), endpoint_kind_name(o->dst.kind),
-		(long long)c->done, secs, rate);
-	fprintf(f, "zcp: cpu %.3f s user, %.3f s system; %lu system calls;"
-		" block size %zu", user, sys, calls, c->bsize);
-	if (pipe_size)
-		fprintf(f, "; pipe size %d", pipe_size);
-	if (c->qdepth > 0)
-		fprintf(f, "; queue depth %d", c->qdepth);
-	fputc('\n', f);
+	fprintf(f, "zcp: %lld bytes in %.6f s, %s/s; cpu %.3f s user, %.3f s"
+		" system; %lu system calls\n", (long long)c->done, secs, rate,
+		user, sys, calls);
 	if (c->note[0])
 		fprintf(f, "zcp: %s: %s\n", method ? method : "method", c->note);
 }
