@@ -23,6 +23,7 @@
 #define TICK_NS 100000000L	/* at most 10 redraws a second */
 
 static int live;		/* redraw the line, not only on SIGUSR1 */
+static int tty;			/* stderr is a terminal */
 static int usr1;		/* SIGUSR1 was not ignored when zcp started */
 static int running;
 static pthread_t thread;
@@ -37,7 +38,8 @@ void progress_init(int mode)
 	struct sigaction old;
 	sigset_t set;
 
-	live = mode == 2 || (mode == 1 && isatty(STDERR_FILENO));
+	tty = isatty(STDERR_FILENO);
+	live = mode == 2 || (mode == 1 && tty);
 	sigaction(SIGUSR1, NULL, &old);
 	usr1 = old.sa_handler != SIG_IGN;
 	if (!usr1)
@@ -230,6 +232,12 @@ void progress_stop(void)
 	if (sigfd >= 0)
 		close(sigfd);
 	stopfd = sigfd = -1;
+	/* A forced line in a file or pipe is ended, not erased: the last
+	 * state stays in the log and the report starts a line of its own. */
+	if (drawn > 0 && !tty) {
+		put("\n", 1);
+		drawn = 0;
+	}
 	if (drawn > 0 && drawn < sizeof pad - 2) {
 		memset(pad, ' ', sizeof pad);
 		pad[0] = '\r';

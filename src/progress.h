@@ -15,8 +15,9 @@ void progress_init(int mode);
  * and c->count are set and SRC is positioned. */
 void progress_start(const struct copy *c);
 
-/* Stops the thread and erases the live line, so that the final report
- * starts a clean line. Does nothing when no thread runs. */
+/* Stops the thread and erases the live line on a terminal (ends it with
+ * a newline elsewhere), so that the final report starts a clean line.
+ * Does nothing when no thread runs. */
 void progress_stop(void);
 
 #endif
