@@ -3,6 +3,8 @@
 CC ?= cc
 CFLAGS ?= -O2 -g
 CFLAGS += -std=c11 -Wall -Wextra -MMD -MP -D_GNU_SOURCE
+# The progress line is drawn by a thread.
+CFLAGS += -pthread
 LDLIBS ?=
 
 PREFIX ?= /usr/local

@@ -79,7 +79,8 @@ int io_write_all(int fd, const void *buf, size_t len, off_t *done)
 		}
 		p += n;
 		len -= (size_t)n;
-		*done += n;
+		/* One writer; the progress thread loads it concurrently. */
+		__atomic_store_n(done, *done + n, __ATOMIC_RELAXED);
 	}
 	return 0;
 }

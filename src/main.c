@@ -11,18 +11,23 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench.h"
 #include "endpoint.h"
+#include "explain.h"
 #include "io.h"
 #include "method.h"
 #include "options.h"
 #include "plan.h"
+#include "progress.h"
 #include "report.h"
+#include "stats.h"
 
 static struct options opt;
 static struct copy cp;
 static struct timespec t_start;
 static int started;
 static int sigpipe_ignored;	/* inherited: then EPIPE is an error */
+static const struct method *running;	/* the method copying, for reports */
 
 static double elapsed(void)
 {
@@ -49,7 +54,17 @@ static void __attribute__((noreturn)) fail(enum side side)
 	int err = errno;
 	int sig = io_signal;
 	const char *msg = io_message(err);
+	struct stats_error e = {
+		.verb = side == SIDE_NONE ? "method"
+			: side == SIDE_WRITE ? "write" : "read",
+		.operand = side == SIDE_NONE
+			? (opt.method ? opt.method->name : "auto")
+			: side == SIDE_WRITE ? opt.dst.text : opt.src.text,
+		.message = msg, .err = err, .sig = sig,
+	};
 
+	progress_stop();
+	stats_end(&cp);
 	if (side == SIDE_WRITE && err == EPIPE && !sigpipe_ignored &&
 	    opt.dst.kind == KIND_PIPE) {
 		/* Like cat: a reader that went away ends us quietly. */
@@ -57,19 +72,14 @@ static void __attribute__((noreturn)) fail(enum side side)
 		signal(SIGPIPE, SIG_DFL);
 		raise(SIGPIPE);
 	}
-	if (!opt.quiet)
-		report_line(stderr, cp.done, cp.pending, elapsed());
+	stats_report(&opt, &cp, running ? running->name : NULL, elapsed(), &e);
 	cleanup();
 	if (sig) {
 		signal(sig, SIG_DFL);
 		raise(sig);
 	}
-	if (side == SIDE_NONE)
-		report_error("method", opt.method ? opt.method->name : "auto", msg);
-	else
-		report_error(side == SIDE_WRITE ? "write" : "read",
-			     side == SIDE_WRITE ? opt.dst.text : opt.src.text,
-			     msg);
+	if (!opt.json)
+		report_error(e.verb, e.operand, msg);
 	exit(1);
 }
 
@@ -106,8 +116,14 @@ static int same_file(const struct stat *a, const struct stat *b)
 
 static void __attribute__((noreturn)) same_file_error(void)
 {
-	if (!opt.quiet)
-		report_line(stderr, 0, 0, 0);
+	struct stats_error e = { .verb = "write", .operand = opt.dst.text,
+				 .message = "SRC and DST are the same file" };
+
+	stats_report(&opt, &cp, NULL, 0, &e);
+	if (opt.json) {
+		cleanup();
+		exit(1);
+	}
 	fputs("zcp: '", stderr);
 	report_escaped(stderr, opt.src.text);
 	fputs("' and '", stderr);
@@ -172,6 +188,11 @@ static void probe_dst(struct endpoint *e)
 
 static void open_endpoints(void)
 {
+	if (opt.explain && opt.src.type >= EP_TCP) {
+		opt.src.kind = KIND_SOCKET;	/* no connection for a plan */
+		probe_dst(&opt.dst);
+		return;
+	}
 	if (endpoint_open_src(&opt.src) < 0 || endpoint_classify(&opt.src) < 0)
 		fail(SIDE_READ);
 	if (S_ISDIR(opt.src.st.st_mode)) {
@@ -238,6 +259,8 @@ static const struct method *run_copy(void)
 	cp.qdepth = opt.qdepth;
 	cp.direct = opt.direct;
 	cp.verbose = opt.verbose;
+	stats_start();
+	progress_start(&cp);
 	clock_gettime(CLOCK_MONOTONIC, &t_start);
 	started = 1;
 	if (!opt.method)
@@ -249,11 +272,10 @@ static const struct method *run_copy(void)
 				errno = EINVAL;
 				fail(SIDE_NONE);
 			}
-			if (opt.verbose)
-				fprintf(stderr, "zcp: %s passed over: %s\n",
-					(*m)->name, why);
+			method_pass(&cp, *m, 0, why);
 			continue;
 		}
+		running = *m;
 		cp.bsize = opt.bsize ? opt.bsize : (*m)->default_bsize;
 		cp.fallback_errno = 0;
 		cp.note[0] = '\0';
@@ -269,9 +291,7 @@ static const struct method *run_copy(void)
 			errno = cp.fallback_errno;
 			fail(SIDE_NONE);
 		}
-		if (opt.verbose)
-			fprintf(stderr, "zcp: %s passed over: %s\n", (*m)->name,
-				refusal);
+		method_pass(&cp, *m, cp.fallback_errno, NULL);
 	}
 	errno = ENOSYS;	/* not reached: rw serves every pair */
 	fail(SIDE_NONE);
@@ -301,21 +321,28 @@ int main(int argc, char **argv)
 	double secs;
 
 	options_parse(&opt, argc, argv);
+	progress_init(opt.progress);
 	signals_init();
+	if (opt.bench)
+		bench_check(&opt);
+	stats_start();
 	open_endpoints();
+	cp.src = &opt.src;
+	cp.dst = &opt.dst;
+	if (opt.explain)
+		return explain_run(&opt, &cp);
+	if (opt.bench)
+		return bench_run(&opt, &cp);
 	check_method();
 	open_dst();
 	if (skip_src(opt.src.fd, opt.offset) < 0)
 		fail(SIDE_READ);
 	m = run_copy();
+	progress_stop();
+	stats_end(&cp);
 	finish_dst();
 	secs = elapsed();
 	endpoint_close(&opt.src);
-	if (opt.verbose)
-		fprintf(stderr, "zcp: method %s, %s to %s, block size %zu\n",
-			m->name, endpoint_kind_name(opt.src.kind),
-			endpoint_kind_name(opt.dst.kind), cp.bsize);
-	if (!opt.quiet)
-		report_line(stderr, cp.done, 0, secs);
+	stats_report(&opt, &cp, m->name, secs, NULL);
 	return 0;
 }

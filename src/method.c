@@ -106,3 +106,14 @@ long method_pipe_grow(int fd, size_t want)
 	}
 	return size;
 }
+
+void method_pass(struct copy *c, const struct method *m, int err,
+		 const char *why)
+{
+	if (c->npassed >= (int)(sizeof c->passed / sizeof c->passed[0]))
+		return;
+	c->passed[c->npassed].name = m->name;
+	c->passed[c->npassed].err = err;
+	c->passed[c->npassed].why = why;
+	c->npassed++;
+}

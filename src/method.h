@@ -27,11 +27,23 @@ struct copy {
 	int direct;		/* -1 default, 0 off, 1 on */
 	int verbose;
 
-	off_t done;		/* bytes that reached DST */
+	/* Bytes that reached DST. Only the copying thread writes it; the
+	 * progress thread reads it with a relaxed atomic load (see
+	 * progress.c), so keep it a plain, aligned off_t updated by stores. */
+	off_t done;
 	off_t pending;		/* bytes read from SRC but not delivered */
 	enum side side;		/* which side failed */
 	int fallback_errno;	/* why COPY_FALLBACK was returned */
 	char note[160];		/* what the method wants said in -v */
+
+	/* Methods auto passed over, in order, filled by the selection loop
+	 * (method_pass): for the -v and --json reports. */
+	struct method_passed {
+		const char *name;
+		int err;		/* errno of a fallback, 0 if refused */
+		const char *why;	/* supports()'s reason, or NULL */
+	} passed[8];
+	int npassed;
 };
 
 struct method_flag {
@@ -60,6 +72,11 @@ const struct method *method_find(const char *name);
 
 /* Bytes the next call may move: bsize, or less near the count. */
 size_t method_chunk(const struct copy *c);
+
+/* Records that auto passed over method m: err is the errno it fell
+ * back with, or 0 with why when supports() refused the pair. */
+void method_pass(struct copy *c, const struct method *m, int err,
+		 const char *why);
 
 /* Accounts n bytes moved. */
 void method_advance(struct copy *c, size_t n);

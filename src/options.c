@@ -20,6 +20,9 @@ enum {
 	OPT_SEEK = 256,
 	OPT_FSYNC,
 	OPT_FLAGS,
+	OPT_JSON,
+	OPT_BENCH,
+	OPT_EXPLAIN,
 };
 
 static const struct option longopts[] = {
@@ -33,11 +36,15 @@ static const struct option longopts[] = {
 	{ "fsync",	no_argument,	   NULL, OPT_FSYNC },
 	{ "quiet",	no_argument,	   NULL, 'q' },
 	{ "verbose",	no_argument,	   NULL, 'v' },
+	{ "progress",	optional_argument, NULL, 'p' },
+	{ "json",	no_argument,	   NULL, OPT_JSON },
+	{ "bench",	optional_argument, NULL, OPT_BENCH },
+	{ "explain",	no_argument,	   NULL, OPT_EXPLAIN },
 	{ "help",	no_argument,	   NULL, 'h' },
 	{ "version",	no_argument,	   NULL, 'V' },
 	{ NULL, 0, NULL, 0 },
 };
-static const char shortopts[] = ":m:o:n:ab:qvhV";
+static const char shortopts[] = ":m:o:n:ab:qvphV";
 
 static void help(void)
 {
@@ -66,7 +73,25 @@ static void help(void)
 "                           (any case) or a number; needs --method\n"
 "      --fsync            flush DST to stable storage before reporting\n"
 "  -q, --quiet            print no report (errors are still printed)\n"
-"  -v, --verbose          say which method ran and why\n"
+"  -v, --verbose          say which method ran, what auto passed over and\n"
+"                           why, the endpoint kinds, CPU time, system\n"
+"                           calls, block size and pipe size\n"
+"  -p, --progress[=WHEN]  show a live progress line on stderr, redrawn up\n"
+"                           to 10 times a second; WHEN is auto (the\n"
+"                           default: only when stderr is a terminal),\n"
+"                           always or never\n"
+"      --json             print the final report (or --bench's table, or\n"
+"                           --explain's plan) as one JSON object, the\n"
+"                           last line on stderr; the schema is in\n"
+"                           docs/json.md\n"
+"      --bench[=N]        copy with every method that can serve SRC and\n"
+"                           DST, N times each (default 3), and print a\n"
+"                           table sorted by median rate; SRC must be a\n"
+"                           file or device, DST a file, a device, a pipe,\n"
+"                           tcp:HOST:PORT or unix:PATH\n"
+"      --explain          print the plan (endpoint kinds, the methods that\n"
+"                           can serve them, auto's choice) and exit\n"
+"                           without copying or creating DST\n"
 "  -h, --help             display this help and exit\n"
 "  -V, --version          output version information and exit\n"
 "\n"
@@ -79,6 +104,7 @@ static void help(void)
 	printf(
 "\n"
 "A report of the bytes copied, the time and the rate goes to stderr.\n"
+"SIGUSR1 prints the progress line once, as dd does, and the copy goes on.\n"
 "A regular file DST is replaced only once SRC is open and the checks\n"
 "have passed; zcp never writes to SRC and refuses to copy a file onto\n"
 "itself. tcp-listen binds the loopback address unless HOST is given, and\n"
@@ -212,6 +238,19 @@ static unsigned flags_arg(const struct method *m, const char *text)
 	return flags;
 }
 
+/* -p and --progress[=auto|always|never]. */
+static int progress_arg(const char *text)
+{
+	if (!text || strcmp(text, "auto") == 0)
+		return 1;
+	if (strcmp(text, "always") == 0)
+		return 2;
+	if (strcmp(text, "never") == 0)
+		return 0;
+	usage_error("invalid --progress '%s': expected auto, always or never",
+		    text);
+}
+
 static void operand(struct endpoint *e, const char *text)
 {
 	const char *why = NULL;
@@ -262,6 +301,21 @@ void options_parse(struct options *o, int argc, char **argv)
 		case 'v':
 			o->verbose = 1;
 			break;
+		case 'p':
+			o->progress = progress_arg(optarg);
+			break;
+		case OPT_JSON:
+			o->json = 1;
+			break;
+		case OPT_BENCH:
+			o->bench = 3;
+			if (optarg)
+				o->bench = (int)size_arg("--bench", optarg, 1,
+							 1000);
+			break;
+		case OPT_EXPLAIN:
+			o->explain = 1;
+			break;
 		case 'h':
 			help();
 			break;
@@ -285,6 +339,10 @@ void options_parse(struct options *o, int argc, char **argv)
 		usage_error("extra operand '%s'", argv[optind + 2]);
 	if (o->append && o->seek_set)
 		usage_error("--append and --seek cannot be used together");
+	if (o->bench && o->explain)
+		usage_error("--bench and --explain cannot be used together");
+	if (o->bench && (o->append || o->seek_set))
+		usage_error("--bench cannot be used with --append or --seek");
 	if (o->flags_text)
 		o->flags = flags_arg(o->method, o->flags_text);
 	operand(&o->src, argv[optind]);

@@ -4,7 +4,7 @@
 
 #include "report.h"
 
-static void human(char *buf, size_t len, double v, int base)
+void report_human(char *buf, size_t len, double v, int base)
 {
 	static const char *const si[] = { "B", "kB", "MB", "GB", "TB", "PB", "EB" };
 	static const char *const iec[] = { "B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB" };
@@ -22,9 +22,9 @@ void report_line(FILE *f, off_t bytes, off_t pending, double secs)
 {
 	char si[32], iec[32], rate[32];
 
-	human(si, sizeof si, (double)bytes, 1000);
-	human(iec, sizeof iec, (double)bytes, 1024);
-	human(rate, sizeof rate, secs > 0 ? (double)bytes / secs : 0, 1000);
+	report_human(si, sizeof si, (double)bytes, 1000);
+	report_human(iec, sizeof iec, (double)bytes, 1024);
+	report_human(rate, sizeof rate, secs > 0 ? (double)bytes / secs : 0, 1000);
 	fprintf(f, "zcp: %lld byte%s", (long long)bytes, bytes == 1 ? "" : "s");
 	if (bytes >= 1024)
 		fprintf(f, " (%s, %s)", si, iec);

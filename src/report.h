@@ -10,6 +10,10 @@
  * the bytes read but not delivered. */
 void report_line(FILE *f, off_t bytes, off_t pending, double secs);
 
+/* Formats v with three significant digits and a unit: base 1000 gives
+ * B, kB, MB..; base 1024 gives B, KiB, MiB.. */
+void report_human(char *buf, size_t len, double v, int base);
+
 /* Prints "zcp: VERB OPERAND: MESSAGE", control characters in OPERAND
  * escaped. */
 void report_error(const char *verb, const char *operand, const char *msg);

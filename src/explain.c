@@ -1,0 +1,154 @@
+/* explain.c: --explain. Says what SRC and DST are, which methods can
+ * serve them and which auto would take, from the same supports() calls
+ * the copy makes, and touches nothing: DST is only looked at. */
+#include <linux/fs.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "explain.h"
+#include "stats.h"
+
+/* The bytes a copy would move, -1 when SRC does not say. */
+static off_t expected(const struct options *o)
+{
+	const struct endpoint *s = &o->src;
+	off_t size = -1;
+	uint64_t blk;
+
+	if (s->fd >= 0 && s->kind == KIND_FILE)
+		size = s->st.st_size;
+	else if (s->fd >= 0 && s->kind == KIND_BLK &&
+		 ioctl(s->fd, BLKGETSIZE64, &blk) == 0)
+		size = (off_t)blk;
+	if (size >= 0) {
+		off_t pos = s->type == EP_PATH ? 0 : lseek(s->fd, 0, SEEK_CUR);
+
+		pos = pos < 0 ? 0 : pos + o->offset;
+		size = pos >= size ? 0 : size - pos;
+	}
+	if (o->count >= 0 && (size < 0 || o->count < size))
+		size = o->count;
+	return size;
+}
+
+/* -1: DST is not a path; 0: it does not exist (a copy creates it);
+ * 1: it exists. */
+static int dst_exists(const struct endpoint *d)
+{
+	struct stat st;
+
+	if (d->type != EP_PATH)
+		return -1;
+	return stat(d->path, &st) == 0;
+}
+
+static int serves(const struct method *m, const struct copy *c,
+		  const char **why)
+{
+	*why = NULL;
+	return !m->supports || m->supports(c, why);
+}
+
+static void text(const struct options *o, const struct copy *c)
+{
+	const struct method *const *m;
+	const struct method *first = NULL;
+	const char *why;
+	off_t bytes = expected(o);
+	int exists = dst_exists(&o->dst), n = 0;
+
+	printf("SRC %s: %s", o->src.text, endpoint_kind_name(o->src.kind));
+	if (bytes >= 0)
+		printf(", %lld bytes to copy", (long long)bytes);
+	printf("\nDST %s: %s%s\n", o->dst.text, endpoint_kind_name(o->dst.kind),
+	       exists == 0 ? " (does not exist: a copy would create it)"
+	       : exists == 1 && o->dst.kind == KIND_FILE
+		       ? (o->append || o->seek_set ? " (exists: a copy would"
+			  " write into it)" : " (exists: a copy would replace"
+			  " it)") : "");
+	printf("Methods that can copy %s to %s, in the order auto tries them:\n",
+	       endpoint_kind_name(o->src.kind), endpoint_kind_name(o->dst.kind));
+	for (m = methods; *m; m++)
+		if (serves(*m, c, &why)) {
+			printf("  %-16s %s\n", (*m)->name, (*m)->summary);
+			if (!first)
+				first = *m;
+		}
+	for (m = methods; *m; m++)
+		if (!serves(*m, c, &why)) {
+			if (n++ == 0)
+				printf("Methods that cannot:\n");
+			printf("  %-16s %s\n", (*m)->name, why ? why : "");
+		}
+	if (o->method) {
+		if (serves(o->method, c, &why))
+			printf("--method=%s serves this pair and would be used;"
+			       " a named method is never replaced.\n",
+			       o->method->name);
+		else
+			printf("--method=%s cannot serve this pair (%s): a copy"
+			       " would stop with a usage error.\n",
+			       o->method->name, why ? why : "");
+	}
+	if (!first)
+		return;
+	printf("auto would use %s, the first method in zcp's order that serves"
+	       " %s to %s", first->name, endpoint_kind_name(o->src.kind),
+	       endpoint_kind_name(o->dst.kind));
+	n = 0;
+	for (m = methods; *m; m++)
+		if (*m != first && serves(*m, c, &why))
+			printf("%s%s", n++ ? ", then " : "; if the kernel refuses"
+			       " it before any byte moves (ENOSYS, EINVAL, EXDEV,"
+			       " EOPNOTSUPP...), it falls back to ", (*m)->name);
+	printf(".\n");
+}
+
+static void json(const struct options *o, const struct copy *c)
+{
+	const struct method *const *m;
+	const struct method *first = NULL;
+	const char *why;
+	off_t bytes = expected(o);
+	int exists = dst_exists(&o->dst), n = 0;
+
+	printf("{\"version\":1,\"src\":");
+	stats_json_endpoint(stdout, &o->src);
+	printf(",\"dst\":");
+	stats_json_endpoint(stdout, &o->dst);
+	printf(",\"dst_exists\":%s,", exists < 0 ? "null"
+	       : exists ? "true" : "false");
+	if (bytes >= 0)
+		printf("\"bytes\":%lld,", (long long)bytes);
+	else
+		printf("\"bytes\":null,");
+	printf("\"method\":");
+	stats_json_string(stdout, o->method ? o->method->name : "auto");
+	printf(",\"methods\":[");
+	for (m = methods; *m; m++) {
+		int ok = serves(*m, c, &why);
+
+		if (ok && !first)
+			first = *m;
+		printf("%s{\"method\":", n++ ? "," : "");
+		stats_json_string(stdout, (*m)->name);
+		printf(",\"serves\":%s,\"reason\":", ok ? "true" : "false");
+		stats_json_string(stdout, ok ? NULL : why ? why : "");
+		printf("}");
+	}
+	printf("],\"auto\":");
+	stats_json_string(stdout, first ? first->name : NULL);
+	printf("}\n");
+}
+
+int explain_run(const struct options *o, const struct copy *c)
+{
+	if (o->json)
+		json(o, c);
+	else
+		text(o, c);
+	return fflush(stdout) == 0 ? 0 : 1;
+}

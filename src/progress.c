@@ -1,0 +1,248 @@
+/* progress.c: a thread that wakes up to 10 times a second to redraw the
+ * progress line, and whenever SIGUSR1 arrives to print it once. It never
+ * touches the copy: it only loads c->done, so the line stays live while
+ * a splice or sendfile blocks on a slow peer, and the copy loops carry
+ * no hooks. */
+#include <errno.h>
+#include <linux/fs.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/ioctl.h>
+#include <sys/signalfd.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "progress.h"
+#include "report.h"
+
+#define TICK_NS 100000000L	/* at most 10 redraws a second */
+
+static int live;		/* redraw the line, not only on SIGUSR1 */
+static int tty;			/* stderr is a terminal */
+static int usr1;		/* SIGUSR1 was not ignored when zcp started */
+static int running;
+static pthread_t thread;
+static int sigfd = -1, stopfd = -1;
+static const struct copy *copy;
+static off_t total;		/* bytes expected, -1: unknown */
+static struct timespec t0;
+static size_t drawn;		/* length of the live line on screen */
+
+void progress_init(int mode)
+{
+	struct sigaction old;
+	sigset_t set;
+
+	tty = isatty(STDERR_FILENO);
+	live = mode == 2 || (mode == 1 && tty);
+	sigaction(SIGUSR1, NULL, &old);
+	usr1 = old.sa_handler != SIG_IGN;
+	if (!usr1)
+		return;
+	/* Blocked in every thread, SIGUSR1 stays pending until the
+	 * progress thread reads it from a signalfd: no copy call ever sees
+	 * EINTR from it, and before the copy starts it is not lost. */
+	sigemptyset(&set);
+	sigaddset(&set, SIGUSR1);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+}
+
+static double since(const struct timespec *a)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (double)(now.tv_sec - a->tv_sec) +
+	       (double)(now.tv_nsec - a->tv_nsec) / 1e9;
+}
+
+/* The bytes SRC still holds from its current position, bounded by the
+ * count; -1 when neither tells. */
+static off_t expected(const struct copy *c)
+{
+	off_t size = -1, pos;
+	uint64_t blk;
+
+	if (c->src->kind == KIND_FILE)
+		size = c->src->st.st_size;
+	else if (c->src->kind == KIND_BLK && ioctl(c->in, BLKGETSIZE64, &blk) == 0)
+		size = (off_t)blk;
+	if (size >= 0) {
+		pos = lseek(c->in, 0, SEEK_CUR);
+		size = pos < 0 ? -1 : pos >= size ? 0 : size - pos;
+	}
+	if (c->count >= 0 && (size < 0 || c->count < size))
+		size = c->count;
+	return size;
+}
+
+/* "zcp: N bytes (SI, IEC) copied, S s, R/s, P%, ETA H:MM:SS" */
+static size_t format(char *buf, size_t len)
+{
+	/* The copying thread stores c->done with plain (or relaxed atomic)
+	 * stores of an aligned 64-bit off_t, and is its only writer; this
+	 * relaxed load then sees some value it stored, never a torn one,
+	 * and a slightly stale byte count is all a display can need.
+	 * Making the field _Atomic instead would change the type every
+	 * method hands to io_write_all. */
+	off_t done = __atomic_load_n(&copy->done, __ATOMIC_RELAXED);
+	double secs = since(&t0), rate = secs > 0 ? (double)done / secs : 0;
+	char si[32], iec[32], r[32];
+	int n;
+
+	report_human(si, sizeof si, (double)done, 1000);
+	report_human(iec, sizeof iec, (double)done, 1024);
+	report_human(r, sizeof r, rate, 1000);
+	n = snprintf(buf, len, "zcp: %lld bytes (%s, %s) copied, %.1f s, %s/s",
+		     (long long)done, si, iec, secs, r);
+	if (total > 0 && n >= 0 && (size_t)n < len) {
+		double left = done < total ? (double)(total - done) : 0;
+		long eta = rate > 0 ? (long)(left / rate + 0.5) : -1;
+
+		n += snprintf(buf + n, len - (size_t)n, ", %d%%",
+			      (int)(100.0 * (double)done / (double)total));
+		if (eta >= 0 && (size_t)n < len)
+			n += snprintf(buf + n, len - (size_t)n,
+				      ", ETA %ld:%02ld:%02ld", eta / 3600,
+				      eta / 60 % 60, eta % 60);
+	}
+	return n < 0 ? 0 : (size_t)n >= len ? len - 1 : (size_t)n;
+}
+
+static void put(const char *s, size_t n)
+{
+	while (n > 0) {
+		ssize_t w = write(STDERR_FILENO, s, n);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return;
+		s += w;
+		n -= (size_t)w;
+	}
+}
+
+/* Draws the line over the previous one: padded with spaces rather than
+ * cleared with an escape, so a forced line in a log stays plain text.
+ * end is "\n" for the SIGUSR1 line, "" for the live one. */
+static void draw(const char *end)
+{
+	char buf[256], pad[256];
+	size_t n = format(buf, sizeof buf);
+	size_t w = drawn > n ? drawn - n : 0;
+
+	memset(pad, ' ', w);
+	put("\r", live ? 1 : 0);
+	put(buf, n);
+	put(pad, w);
+	put(end, strlen(end));
+	drawn = *end ? 0 : n;
+}
+
+static void tick(struct timespec *t)
+{
+	t->tv_nsec += TICK_NS;
+	if (t->tv_nsec >= 1000000000L) {
+		t->tv_sec++;
+		t->tv_nsec -= 1000000000L;
+	}
+}
+
+static void *run(void *arg)
+{
+	struct pollfd p[2] = { { .fd = stopfd, .events = POLLIN },
+			       { .fd = sigfd, .events = POLLIN } };
+	struct timespec next = t0;
+	struct signalfd_siginfo si;
+
+	(void)arg;
+	tick(&next);	/* a copy over within a tick draws nothing */
+	for (;;) {
+		int timeout = -1;
+
+		if (live) {
+			double wait = -since(&next);
+
+			timeout = wait > 0 ? (int)(wait * 1000) + 1 : 0;
+		}
+		if (poll(p, sigfd >= 0 ? 2 : 1, timeout) < 0 && errno != EINTR)
+			break;
+		if (p[0].revents)
+			break;
+		if (sigfd >= 0 && (p[1].revents & POLLIN) &&
+		    read(sigfd, &si, sizeof si) == (ssize_t)sizeof si)
+			draw("\n");
+		if (live && since(&next) >= 0) {
+			draw("");
+			clock_gettime(CLOCK_MONOTONIC, &next);
+			tick(&next);
+		}
+	}
+	return NULL;
+}
+
+void progress_start(const struct copy *c)
+{
+	sigset_t all, old, usr;
+
+	if (running || (!live && !usr1))
+		return;
+	copy = c;
+	total = expected(c);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	stopfd = eventfd(0, EFD_CLOEXEC);
+	if (stopfd < 0)
+		return;
+	if (usr1) {
+		sigemptyset(&usr);
+		sigaddset(&usr, SIGUSR1);
+		sigfd = signalfd(-1, &usr, SFD_CLOEXEC);
+	}
+	/* The thread blocks every signal: SIGINT and SIGTERM must land in
+	 * the copying thread and interrupt its blocked call there. */
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	running = pthread_create(&thread, NULL, run, NULL) == 0;
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (!running) {
+		close(stopfd);
+		if (sigfd >= 0)
+			close(sigfd);
+		stopfd = sigfd = -1;
+	}
+}
+
+void progress_stop(void)
+{
+	uint64_t one = 1;
+	char pad[258];
+
+	if (!running)
+		return;
+	running = 0;
+	if (write(stopfd, &one, sizeof one) == (ssize_t)sizeof one)
+		pthread_join(thread, NULL);
+	close(stopfd);
+	if (sigfd >= 0)
+		close(sigfd);
+	stopfd = sigfd = -1;
+	/* A forced line in a file or pipe is ended, not erased: the last
+	 * state stays in the log and the report starts a line of its own. */
+	if (drawn > 0 && !tty) {
+		put("\n", 1);
+		drawn = 0;
+	}
+	if (drawn > 0 && drawn < sizeof pad - 2) {
+		memset(pad, ' ', sizeof pad);
+		pad[0] = '\r';
+		pad[drawn + 1] = '\r';
+		put(pad, drawn + 2);
+		drawn = 0;
+	}
+}

@@ -1,0 +1,23 @@
+/* progress.h: the live progress line (-p) and the one-shot line SIGUSR1
+ * asks for, both drawn by a thread that only reads the byte counter. */
+#ifndef ZCP_PROGRESS_H
+#define ZCP_PROGRESS_H
+
+#include "method.h"
+
+/* Takes SIGUSR1 away from the default action: blocks it, so that it
+ * waits until the progress thread takes it and never interrupts a copy.
+ * mode is options.progress. Call first in main, before any thread. */
+void progress_init(int mode);
+
+/* Starts the thread drawing c->done: the live line when mode and
+ * stderr allow it, the SIGUSR1 line always. Call once c->in, c->src
+ * and c->count are set and SRC is positioned. */
+void progress_start(const struct copy *c);
+
+/* Stops the thread and erases the live line on a terminal (ends it with
+ * a newline elsewhere), so that the final report starts a clean line.
+ * Does nothing when no thread runs. */
+void progress_stop(void);
+
+#endif

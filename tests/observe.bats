@@ -1,0 +1,315 @@
+#!/usr/bin/env bats
+# Watching a copy: --json, -v, --explain, --bench, SIGUSR1 and --progress.
+# Slow copies are driven through a FIFO the test holds open, so a stall
+# lasts exactly until the test ends it.
+
+load helper
+
+# json FILE FILTER: applies the jq FILTER to the JSON object on the last
+# line of FILE (which must parse) and prints the result, compact.
+json() {
+	local file=$1
+	shift
+	tail -n 1 "$file" | jq -ce "$@"
+}
+
+# wait_for CMD...: polls CMD until it succeeds (bounded: 10 s).
+wait_for() {
+	local i
+	for i in $(seq 1 200); do
+		"$@" && return 0
+		sleep 0.05
+	done
+	echo "never true: $*" >&2
+	return 1
+}
+
+listening() { [ -n "$(ss -ltnH "sport = :$1" 2>/dev/null)" ]; }
+
+size_is() { [ "$(stat -c %s "$1" 2>/dev/null)" = "$2" ]; }
+
+# Whether method $1 can copy $2 to $3: a usage error says it cannot.
+can_serve() {
+	local rc=0
+	"$ZCP" -q -m "$1" "$2" "$3" 2>/dev/null || rc=$?
+	[ "$rc" -ne 2 ]
+}
+
+@test "--json: one object with the documented fields, bytes = file size" {
+	mkdata "$T/src" 300001
+	for m in $(methods) auto; do
+		rm -f "$T/dst"
+		run --separate-stderr "$ZCP" --json -m "$m" "$T/src" "$T/dst"
+		assert_success
+		cmp "$T/src" "$T/dst"
+		[ -z "$output" ]
+		[ "$(printf '%s\n' "$stderr" | wc -l)" -eq 1 ]
+		printf '%s\n' "$stderr" > "$T/j"
+		[ "$(json "$T/j" '[.version, .ok, .bytes, .pending, .error]')" = '[1,true,300001,0,null]' ]
+		[ "$(json "$T/j" '[.src, .dst]')" = "[{\"operand\":\"$T/src\",\"kind\":\"file\"},{\"operand\":\"$T/dst\",\"kind\":\"file\"}]" ]
+		method=$(json "$T/j" -r .method)
+		methods | grep -qx "$method"
+		[ "$m" = auto ] || [ "$method" = "$m" ]
+		json "$T/j" '.syscalls > 0 and .bsize > 0 and .seconds >= 0 and .user_cpu >= 0 and .sys_cpu >= 0'
+		json "$T/j" '.seconds == 0 or ((.rate * .seconds - .bytes) | fabs) <= 0.01 * .bytes'
+		[ "$(json "$T/j" 'keys')" = '["bsize","bytes","dst","error","method","note","ok","passed_over","pending","pipe_size","queue_depth","rate","seconds","src","sys_cpu","syscalls","user_cpu","version"]' ]
+	done
+}
+
+@test "--json through pipes reports the pipe size and kinds" {
+	mkdata "$T/src" 100000
+	cat "$T/src" | "$ZCP" --json - - 2>"$T/j" | cat > "$T/dst"
+	cmp "$T/src" "$T/dst"
+	[ "$(json "$T/j" '[.src.kind, .dst.kind, .bytes]')" = '["pipe","pipe",100000]' ]
+	json "$T/j" '.pipe_size >= 4096'
+	"$ZCP" --json "$T/src" "$T/dst" 2>"$T/j"
+	[ "$(json "$T/j" .pipe_size)" = null ]
+}
+
+@test "--json on failure: ok false, the side, the operand, exit 1" {
+	mkdata "$T/src" 1000
+	run --separate-stderr "$ZCP" --json "$T/src" "$T/no/such/dir"
+	assert_failure 1
+	printf '%s\n' "$stderr" > "$T/j"
+	[ "$(printf '%s\n' "$stderr" | wc -l)" -eq 1 ]
+	[ "$(json "$T/j" '[.ok, .bytes, .error.side, .error.operand, .error.message, .error.errno, .error.signal]')" = \
+		"[false,0,\"write\",\"$T/no/such/dir\",\"No such file or directory\",2,null]" ]
+	run --separate-stderr "$ZCP" --json "$T/missing" "$T/dst"
+	assert_failure 1
+	printf '%s\n' "$stderr" > "$T/j"
+	[ "$(json "$T/j" '[.error.side, .error.operand]')" = "[\"read\",\"$T/missing\"]" ]
+	[ ! -e "$T/dst" ]
+}
+
+@test "--json escapes quotes, backslashes, control bytes and non-UTF-8" {
+	name=$(printf '%s/a"b\\c\td\001e\377f' "$T")
+	mkdata "$name" 10
+	run --separate-stderr "$ZCP" --json "$name" "$T/dst"
+	assert_success
+	printf '%s\n' "$stderr" > "$T/j"
+	# The byte 0xff is written as \u00ff, which jq reads as U+00FF.
+	grep -qF 'a\"b\\c\td\u0001e\u00fff"' "$T/j"
+	[ "$(json "$T/j" -j .src.operand)" = "$(printf '%s/a"b\\c\td\001e\303\277f' "$T")" ]
+}
+
+@test "-v names the method, the kinds, CPU time, system calls and sizes" {
+	mkdata "$T/src" 100000
+	run "$ZCP" -v "$T/src" "$T/dst"
+	assert_success
+	cmp "$T/src" "$T/dst"
+	assert_line --regexp '^zcp: method [a-z_]+, file to file, block size [1-9][0-9]*$'
+	assert_line --regexp '^zcp: 100000 bytes in [0-9.]+ s, .*/s; cpu [0-9.]+ s user, [0-9.]+ s system; [1-9][0-9]* system calls$'
+	assert_reported 100000
+	cat "$T/src" | "$ZCP" -v -m rw - "$T/dst" 2>"$T/err"
+	cmp "$T/src" "$T/dst"
+	grep -Eq '^zcp: method rw, pipe to file, block size 262144, pipe size [1-9][0-9]*$' "$T/err"
+	grep -q '^zcp: 100000 bytes in ' "$T/err"
+}
+
+@test "--explain copies nothing, creates no DST, and lists the methods" {
+	mkdata "$T/src" 4096
+	run --separate-stderr "$ZCP" --explain "$T/src" "$T/dst"
+	assert_success
+	[ ! -e "$T/dst" ]
+	[ -z "$stderr" ]
+	assert_line "SRC $T/src: file, 4096 bytes to copy"
+	assert_line "DST $T/dst: file (does not exist: a copy would create it)"
+	assert_line --regexp '^auto would use [a-z_]+'
+	# An existing DST is left byte-identical, a socket peer never hears.
+	mkdata "$T/dst" 100
+	cp "$T/dst" "$T/orig"
+	run "$ZCP" --explain --offset=96 -n 1000 "$T/src" "$T/dst"
+	assert_success
+	assert_line "SRC $T/src: file, 1000 bytes to copy"
+	cmp "$T/orig" "$T/dst"
+	run "$ZCP" --explain "$T/src" tcp-listen:0
+	assert_success
+	assert_line "DST tcp-listen:0: socket"
+	refute_output --partial listening
+}
+
+@test "--explain --json agrees with what each method accepts" {
+	mkdata "$T/src" 4096
+	for dst in "$T/dst" /dev/null; do
+		run "$ZCP" --explain --json "$T/src" "$dst"
+		assert_success
+		printf '%s\n' "$output" > "$T/j"
+		[ ! -e "$T/dst" ]
+		want=
+		for m in $(methods); do
+			if can_serve "$m" "$T/src" "$dst"; then want="$want $m"; fi
+			rm -f "$T/dst"
+		done
+		got=$(json "$T/j" -r '.methods[] | select(.serves) | " " + .method' | tr -d '\n')
+		[ "$got" = "$want" ]
+		[ "$(json "$T/j" -r .auto)" = "$(echo $want | cut -d' ' -f1)" ]
+	done
+}
+
+# bench_methods FILE: the method column of a --bench table.
+bench_methods() {
+	sed -n '/^method /,$p' "$1" | awk 'NR > 1 { print $1 }' | sort
+}
+
+@test "--bench lists each method that serves the pair, and no other" {
+	mkdata "$T/src" 200000
+	for dst in "$T/dst" /dev/null; do
+		want=
+		for m in $(methods); do
+			if can_serve "$m" "$T/src" "$dst"; then want="$want$m"$'\n'; fi
+		done
+		rm -f "$T/dst"
+		run --separate-stderr "$ZCP" --bench=2 "$T/src" "$dst"
+		assert_success
+		printf '%s\n' "$stderr" > "$T/table"
+		refute [ -n "$(grep failed "$T/table")" ]
+		[ "$(bench_methods "$T/table")" = "$(printf '%s' "$want" | sort)" ]
+		grep -q "^zcp: bench file to .*, 200000 bytes, 2 runs per method$" "$T/table"
+		[ "$dst" = /dev/null ] || cmp "$T/src" "$T/dst"
+	done
+}
+
+@test "--bench --json: one row per method, fastest first" {
+	mkdata "$T/src" 100000
+	run --separate-stderr "$ZCP" --bench=3 --json "$T/src" /dev/null
+	assert_success
+	printf '%s\n' "$stderr" > "$T/j"
+	json "$T/j" '.bench.methods | all(.ok and .bytes == 100000 and (.seconds | length) == 3 and .min_rate <= .median_rate and .median_rate <= .max_rate)'
+	json "$T/j" '[.bench.methods[].median_rate] | . == (sort | reverse)'
+	json "$T/j" '(.bench.methods | length) > 0 and .bench.runs == 3'
+}
+
+@test "--bench to a TCP peer reconnects for every run" {
+	mkdata "$T/src" 100000
+	port=$((20000 + RANDOM % 20000))
+	! listening "$port" || skip "port $port is taken"
+	timeout 20 socat -u "TCP-LISTEN:$port,bind=127.0.0.1,reuseaddr,fork" OPEN:/dev/null &
+	peer=$!
+	wait_for listening "$port"
+	run --separate-stderr "$ZCP" --bench=2 "$T/src" "tcp:127.0.0.1:$port"
+	kill "$peer" 2>/dev/null || true
+	assert_success
+	printf '%s\n' "$stderr" > "$T/table"
+	grep -q '^zcp: bench file to socket, 100000 bytes' "$T/table"
+	[ -n "$(bench_methods "$T/table")" ]
+}
+
+@test "--bench refuses endpoints it cannot open again" {
+	mkdata "$T/src" 100
+	run --separate-stderr "$ZCP" --bench - "$T/dst"
+	assert_failure 2
+	assert_equal "${stderr%%$'\n'*}" "zcp: --bench needs SRC to be a file or device it can read again, not '-'"
+	run --separate-stderr "$ZCP" --bench "$T/src" tcp-listen:0
+	assert_failure 2
+	[[ "$stderr" == "zcp: --bench needs a DST it can open again"* ]]
+	run --separate-stderr "$ZCP" --bench=0 "$T/src" "$T/dst"
+	assert_failure 2
+	[[ "$stderr" == "zcp: invalid --bench '0': must be from 1 to 1000"* ]]
+	run --separate-stderr "$ZCP" --bench --explain "$T/src" "$T/dst"
+	assert_failure 2
+	[ ! -e "$T/dst" ]
+}
+
+# start_slow ARGS...: zcp ARGS... reading stdin from a FIFO that fd 7
+# of the test holds; $pid is zcp's, stderr goes to $T/err.
+start_slow() {
+	mkfifo "$T/fifo"
+	"$@" < "$T/fifo" 2>"$T/err" &
+	pid=$!
+	exec 7>"$T/fifo"
+	wait_for pgrep -P "$pid" >/dev/null
+	zpid=$(pgrep -P "$pid")
+}
+
+@test "SIGUSR1 prints the progress line once and the copy goes on" {
+	mkdata "$T/src" 300000
+	start_slow timeout 20 "$ZCP" - "$T/dst"
+	head -c 100000 "$T/src" >&7
+	wait_for size_is "$T/dst" 100000
+	kill -USR1 "$zpid"
+	wait_for grep -q 'copied' "$T/err"
+	head -c 200000 "$T/src" | tail -c 100000 >&7
+	wait_for size_is "$T/dst" 200000
+	kill -USR1 "$zpid"
+	wait_for grep -q '^zcp: 200000 bytes' "$T/err"
+	tail -c 100000 "$T/src" >&7
+	exec 7>&-
+	wait "$pid"
+	cmp "$T/src" "$T/dst"
+	run cat "$T/err"
+	assert_line --index 0 --regexp '^zcp: 100000 bytes \(100 kB, 97.7 KiB\) copied, [0-9.]+ s, .*/s$'
+	assert_line --index 1 --regexp '^zcp: 200000 bytes \(200 kB, 195 KiB\) copied, [0-9.]+ s, .*/s$'
+	assert_line --index 2 --regexp '^zcp: 300000 bytes \(300 kB, 293 KiB\) copied'
+	[ "${#lines[@]}" -eq 3 ]
+	refute_output --partial $'\r'
+}
+
+# redraws FILE: how many times the live line was drawn.
+redraws() { tr -cd '\r' < "$1" | wc -c; }
+at_least() { [ "$("$1" "$2")" -ge "$3" ]; }
+
+@test "--progress on a terminal redraws while the pipe peer is stalled" {
+	command -v script >/dev/null || skip "script (util-linux) is not installed"
+	mkdata "$T/src" 200000
+	mkfifo "$T/fifo"
+	timeout 20 script -qfec "'$ZCP' -p - '$T/dst' < '$T/fifo'" /dev/null \
+		< /dev/null > "$T/tty" &
+	pid=$!
+	exec 7>"$T/fifo"
+	head -c 100000 "$T/src" >&7
+	wait_for size_is "$T/dst" 100000
+	# Stalled at 100000 bytes: the line keeps being redrawn.
+	wait_for grep -q 'zcp: 100000 bytes' "$T/tty"
+	n=$(redraws "$T/tty")
+	wait_for at_least redraws "$T/tty" $((n + 3))
+	size_is "$T/dst" 100000
+	tail -c 100000 "$T/src" >&7
+	exec 7>&-
+	wait "$pid"
+	cmp "$T/src" "$T/dst"
+	grep -q 'zcp: 200000 bytes (200 kB, 195 KiB) copied' "$T/tty"
+	# Live lines carry the elapsed time and no percentage (a pipe has
+	# no size); the final report ends the output on a line of its own.
+	grep -aq $'\rzcp: 100000 bytes (100 kB, 97.7 KiB) copied, [0-9.]* s, ' "$T/tty"
+	# The live line was erased with spaces before the final report.
+	last=$(tail -n 1 "$T/tty" | tr -d '\n' | tr '\r' '\n' | grep -v '^$' | tail -n 2)
+	[[ "$(sed -n 1p <<<"$last")" =~ ^\ +$ ]]
+	[[ "$(sed -n 2p <<<"$last")" =~ ^zcp:\ 200000\ bytes.*copied,\ [0-9]+\.[0-9]{6}\ s,\ .*/s$ ]]
+}
+
+@test "--progress knows the size of a file SRC: percent and ETA" {
+	mkdata "$T/src" 100000
+	run "$ZCP" --progress=always "$T/src" "$T/dst"
+	assert_success
+	cmp "$T/src" "$T/dst"
+	# A copy over within a tick draws nothing; a stalled one must.
+	start_slow timeout 20 "$ZCP" --progress=always -n 300000 - "$T/dst"
+	head -c 100000 "$T/src" >&7
+	wait_for grep -q $'\rzcp: 100000 bytes .*, 33%' "$T/err"
+	exec 7>&-
+	wait "$pid"
+	grep -q 'zcp: 100000 bytes (100 kB, 97.7 KiB) copied' "$T/err"
+}
+
+@test "--progress is off when stderr is not a terminal, unless forced" {
+	mkdata "$T/src" 200000
+	start_slow timeout 20 "$ZCP" -p - "$T/dst"
+	head -c 100000 "$T/src" >&7
+	wait_for size_is "$T/dst" 100000
+	# Proof that time passed with the thread running: its SIGUSR1 line.
+	kill -USR1 "$zpid"
+	wait_for grep -q 'copied' "$T/err"
+	sleep 0.3
+	tail -c 100000 "$T/src" >&7
+	exec 7>&-
+	wait "$pid"
+	cmp "$T/src" "$T/dst"
+	run cat "$T/err"
+	refute_output --partial $'\r'
+	[ "${#lines[@]}" -eq 2 ]
+	run --separate-stderr "$ZCP" --progress=never "$T/src" "$T/dst"
+	assert_success
+	run --separate-stderr "$ZCP" --progress=sometimes "$T/src" "$T/dst"
+	assert_failure 2
+	[[ "$stderr" == "zcp: invalid --progress 'sometimes': expected auto, always or never"* ]]
+}
