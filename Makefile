@@ -4,6 +4,7 @@ CC ?= cc
 CFLAGS ?= -O2 -g
 CFLAGS += -std=c11 -Wall -Wextra -MMD -MP -D_GNU_SOURCE
 LDLIBS ?=
+LDLIBS += -laio -luring
 
 PREFIX ?= /usr/local
 BINDIR ?= $(PREFIX)/bin

@@ -185,6 +185,7 @@ static void check_method(void)
 
 	cp.src = &opt.src;
 	cp.dst = &opt.dst;
+	cp.direct = opt.direct;
 	if (opt.method && opt.method->supports &&
 	    !opt.method->supports(&cp, &why)) {
 		cleanup();
@@ -300,6 +301,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "zcp: method %s, %s to %s, block size %zu\n",
 			m->name, endpoint_kind_name(opt.src.kind),
 			endpoint_kind_name(opt.dst.kind), cp.bsize);
+	if (opt.verbose && cp.note[0])
+		fprintf(stderr, "zcp: %s\n", cp.note);
 	if (!opt.quiet)
 		report_line(stderr, cp.done, 0, secs);
 	return 0;

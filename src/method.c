@@ -5,12 +5,14 @@
 #include "method.h"
 
 const struct method *const methods[] = {
+	&method_io_uring,
+	&method_aio,
 	&method_rw,
 	NULL,
 };
 
 const char *const methods_unavailable[] = {
-	"splice", "sendfile", "copy_file_range", "aio", "io_uring", NULL,
+	"splice", "sendfile", "copy_file_range", NULL,
 };
 
 const struct method *method_find(const char *name)

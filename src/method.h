@@ -64,6 +64,8 @@ size_t method_chunk(const struct copy *c);
 /* Accounts n bytes moved. */
 void method_advance(struct copy *c, size_t n);
 
+extern const struct method method_io_uring;
+extern const struct method method_aio;
 extern const struct method method_rw;
 
 #endif
