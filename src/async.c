@@ -713,6 +713,9 @@ int async_copy(struct copy *c, const struct async_ops *ops, const char *name)
 		c->count -= r.taken;
 	teardown(&r);
 	if (r.err) {
+		if (r.err == EOPNOTSUPP && (c->flags & RWF_HIPRI))
+			io_set_message("polled I/O (hipri) is not supported"
+				       " here");
 		c->pending = r.taken > c->done ? r.taken - c->done : 0;
 		c->side = r.err_side;
 		errno = r.err;

@@ -127,6 +127,8 @@ run_all() {
 	mkdata "$T/src" 3000000
 	for m in $(methods) auto; do
 		cat "$T/src" | "$ZCP" -m "$m" - - 2>"$T/err" | cat > "$T/dst"
+		# A method that needs a file on one side refuses (async.bats).
+		grep -q "cannot copy from pipe to pipe" "$T/err" && continue
 		cmp "$T/src" "$T/dst"
 		grep -q 'zcp: 3000000 bytes' "$T/err"
 	done
