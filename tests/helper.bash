@@ -59,3 +59,9 @@ methods() {
 assert_reported() {
 	assert_output --partial "zcp: $1 byte"
 }
+
+# strace ARGS...: LeakSanitizer cannot run under ptrace, so a traced
+# sanitizer build checks everything but leaks.
+strace() {
+	ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" command strace "$@"
+}
