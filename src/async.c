@@ -69,6 +69,7 @@ struct run {
 	off_t eof;		/* where SRC ended, -1: not yet seen */
 	off_t wnext;		/* what a stream DST takes next */
 	off_t taken;		/* bytes read from SRC */
+	off_t dst_size;		/* DST's size before a presize, -1: none */
 	int queued, inflight;
 	int err;		/* errno of the first failure, 0: none */
 	enum side err_side;
@@ -612,6 +613,32 @@ static void tails(struct run *r)
 	}
 }
 
+/* Gives a regular file DST its final size before the copy when SRC's
+ * size says what that is. Direct writes past the end of a file are
+ * serialised by file systems like ext4 (io_submit then blocks until the
+ * write is done); inside the file they run in parallel. The blocks are
+ * allocated in one piece where fallocate works. */
+static void presize(struct run *r)
+{
+	struct stat in, out;
+	off_t len, end;
+
+	r->dst_size = -1;
+	if (!r->out.pos || !r->in.pos || fstat(r->in.fd, &in) < 0 ||
+	    fstat(r->out.fd, &out) < 0 || !S_ISREG(in.st_mode) ||
+	    !S_ISREG(out.st_mode) || in.st_size <= r->in.start)
+		return;
+	len = in.st_size - r->in.start;
+	if (r->want >= 0 && r->want < len)
+		len = r->want;
+	end = r->out.start + len;
+	if (end <= out.st_size)
+		return;
+	if (fallocate(r->out.fd, 0, out.st_size, end - out.st_size) == 0 ||
+	    ftruncate(r->out.fd, end) == 0)
+		r->dst_size = out.st_size;
+}
+
 static int setup(struct run *r, const char *name)
 {
 	struct copy *c = r->c;
@@ -682,6 +709,7 @@ int async_copy(struct copy *c, const struct async_ops *ops, const char *name)
 		.ops = ops,
 		.want = c->count,
 		.eof = -1,
+		.dst_size = -1,
 		.in.afd = -1,
 		.out.afd = -1,
 	};
@@ -700,11 +728,19 @@ int async_copy(struct copy *c, const struct async_ops *ops, const char *name)
 		c->side = r.err_side;
 		return COPY_ERROR;
 	}
+	presize(&r);
 	if (r.out.direct)
 		head(&r);
 	pump(&r);
 	/* Nothing is in flight now, also after an error or a signal. */
 	tails(&r);
+	if (r.dst_size >= 0) {
+		/* What was written decides DST's size, as without presize. */
+		off_t end = r.out.start + c->done;
+
+		if (ftruncate(r.out.fd, end > r.dst_size ? end : r.dst_size) < 0)
+			fail_run(&r, SIDE_WRITE, errno);
+	}
 	if (r.in.pos)
 		lseek(r.in.fd, r.in.start + r.taken, SEEK_SET);
 	if (r.out.pos)
