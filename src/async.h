@@ -12,7 +12,7 @@
 /* Defaults chosen from bench/async on a virtio disk: see
  * bench/RESULTS-async.md. */
 #define ASYNC_BSIZE	(1024 * 1024)
-#define ASYNC_QDEPTH	8
+#define ASYNC_QDEPTH	16
 #define ASYNC_QDEPTH_MAX 1024
 
 /* One read or write at an explicit offset. */

@@ -76,7 +76,7 @@ static void help(void)
 "                           aio and io_uring take dsync, sync, hipri and\n"
 "                           nowait (RWF_* per request)\n"
 "  -d, --queue-depth=N    requests in flight for aio and io_uring, 1 to\n"
-"                           1024 (default 8)\n"
+"                           1024 (default 16)\n"
 "      --direct           aio and io_uring: bypass the page cache with\n"
 "                           O_DIRECT on files and block devices, and fail\n"
 "                           where the file system refuses it (the default\n"
