@@ -6,6 +6,7 @@ CFLAGS += -std=c11 -Wall -Wextra -MMD -MP -D_GNU_SOURCE
 # The progress line is drawn by a thread.
 CFLAGS += -pthread
 LDLIBS ?=
+LDLIBS += -laio -luring
 
 PREFIX ?= /usr/local
 BINDIR ?= $(PREFIX)/bin

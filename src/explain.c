@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "explain.h"
+#include "plan.h"
 #include "stats.h"
 
 /* The bytes a copy would move, -1 when SRC does not say. */
@@ -52,6 +53,26 @@ static int serves(const struct method *m, const struct copy *c,
 	return !m->supports || m->supports(c, why);
 }
 
+/* The method auto would run first: the first in plan_order() that serves
+ * the pair. */
+static const struct method *auto_first(const struct copy *c)
+{
+	const char *why;
+
+	for (const struct method *const *m = plan_order(c); *m; m++)
+		if (serves(*m, c, &why))
+			return *m;
+	return NULL;
+}
+
+static int in_plan(const struct copy *c, const struct method *x)
+{
+	for (const struct method *const *m = plan_order(c); *m; m++)
+		if (*m == x)
+			return 1;
+	return 0;
+}
+
 static void text(const struct options *o, const struct copy *c)
 {
 	const struct method *const *m;
@@ -69,14 +90,20 @@ static void text(const struct options *o, const struct copy *c)
 		       ? (o->append || o->seek_set ? " (exists: a copy would"
 			  " write into it)" : " (exists: a copy would replace"
 			  " it)") : "");
-	printf("Methods that can copy %s to %s, in the order auto tries them:\n",
+	printf("Methods auto tries for %s to %s, in order:\n",
 	       endpoint_kind_name(o->src.kind), endpoint_kind_name(o->dst.kind));
-	for (m = methods; *m; m++)
-		if (serves(*m, c, &why)) {
+	first = auto_first(c);
+	for (m = plan_order(c); *m; m++)
+		if (serves(*m, c, &why))
 			printf("  %-16s %s\n", (*m)->name, (*m)->summary);
-			if (!first)
-				first = *m;
+	for (m = methods; *m; m++)
+		if (!in_plan(c, *m) && serves(*m, c, &why)) {
+			if (n++ == 0)
+				printf("Methods that serve it only when named with"
+				       " --method:\n");
+			printf("  %-16s %s\n", (*m)->name, (*m)->summary);
 		}
+	n = 0;
 	for (m = methods; *m; m++)
 		if (!serves(*m, c, &why)) {
 			if (n++ == 0)
@@ -99,7 +126,7 @@ static void text(const struct options *o, const struct copy *c)
 	       " %s to %s", first->name, endpoint_kind_name(o->src.kind),
 	       endpoint_kind_name(o->dst.kind));
 	n = 0;
-	for (m = methods; *m; m++)
+	for (m = plan_order(c); *m; m++)
 		if (*m != first && serves(*m, c, &why))
 			printf("%s%s", n++ ? ", then " : "; if the kernel refuses"
 			       " it before any byte moves (ENOSYS, EINVAL, EXDEV,"
@@ -131,14 +158,13 @@ static void json(const struct options *o, const struct copy *c)
 	for (m = methods; *m; m++) {
 		int ok = serves(*m, c, &why);
 
-		if (ok && !first)
-			first = *m;
 		printf("%s{\"method\":", n++ ? "," : "");
 		stats_json_string(stdout, (*m)->name);
 		printf(",\"serves\":%s,\"reason\":", ok ? "true" : "false");
 		stats_json_string(stdout, ok ? NULL : why ? why : "");
 		printf("}");
 	}
+	first = auto_first(c);
 	printf("],\"auto\":");
 	stats_json_string(stdout, first ? first->name : NULL);
 	printf("}\n");

@@ -207,10 +207,6 @@ static void check_method(void)
 {
 	const char *why = "";
 
-	cp.src = &opt.src;
-	cp.dst = &opt.dst;
-	if (opt.append && opt.dst.kind == KIND_FILE)
-		opt.dst.append = 1;	/* open_dst makes it so */
 	if (opt.method && opt.method->supports &&
 	    !opt.method->supports(&cp, &why)) {
 		cleanup();
@@ -329,6 +325,9 @@ int main(int argc, char **argv)
 	open_endpoints();
 	cp.src = &opt.src;
 	cp.dst = &opt.dst;
+	cp.direct = opt.direct;
+	if (opt.append && opt.dst.kind == KIND_FILE)
+		opt.dst.append = 1;	/* open_dst makes it so */
 	if (opt.explain)
 		return explain_run(&opt, &cp);
 	if (opt.bench)

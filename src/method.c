@@ -14,12 +14,14 @@ const struct method *const methods[] = {
 	&method_copy_file_range,
 	&method_sendfile,
 	&method_splice,
+	&method_io_uring,
+	&method_aio,
 	&method_rw,
 	NULL,
 };
 
 const char *const methods_unavailable[] = {
-	"aio", "io_uring", NULL,
+	NULL,
 };
 
 const struct method *method_find(const char *name)

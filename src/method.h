@@ -98,6 +98,8 @@ int method_read_has_more(int fd);
  * not a pipe. */
 long method_pipe_grow(int fd, size_t want);
 
+extern const struct method method_io_uring;
+extern const struct method method_aio;
 extern const struct method method_rw;
 extern const struct method method_splice;
 extern const struct method method_sendfile;

@@ -249,9 +249,7 @@ static int splice_copy(struct copy *c)
 
 const struct method method_splice = {
 	.name = "splice",
-	.summary = "splice(2), through a pipe when neither side is one;"
-		   " flags: more, nonblock, move (ignored by the kernel),"
-		   " gift (vmsplice only)",
+	.summary = "splice(2), through a pipe when neither side is one",
 	.default_bsize = 1 << 20,
 	.supports = splice_supports,
 	.copy = splice_copy,

@@ -23,6 +23,8 @@ enum {
 	OPT_JSON,
 	OPT_BENCH,
 	OPT_EXPLAIN,
+	OPT_DIRECT,
+	OPT_NO_DIRECT,
 };
 
 static const struct option longopts[] = {
@@ -33,6 +35,9 @@ static const struct option longopts[] = {
 	{ "append",	no_argument,	   NULL, 'a' },
 	{ "block-size",	required_argument, NULL, 'b' },
 	{ "flags",	required_argument, NULL, OPT_FLAGS },
+	{ "queue-depth", required_argument, NULL, 'd' },
+	{ "direct",	no_argument,	   NULL, OPT_DIRECT },
+	{ "no-direct",	no_argument,	   NULL, OPT_NO_DIRECT },
 	{ "fsync",	no_argument,	   NULL, OPT_FSYNC },
 	{ "quiet",	no_argument,	   NULL, 'q' },
 	{ "verbose",	no_argument,	   NULL, 'v' },
@@ -44,7 +49,7 @@ static const struct option longopts[] = {
 	{ "version",	no_argument,	   NULL, 'V' },
 	{ NULL, 0, NULL, 0 },
 };
-static const char shortopts[] = ":m:o:n:ab:qvphV";
+static const char shortopts[] = ":m:o:n:ab:d:qvphV";
 
 static void help(void)
 {
@@ -68,9 +73,22 @@ static void help(void)
 "      --seek=BYTES       start writing DST at BYTES; DST is not truncated\n"
 "  -a, --append           append to DST instead of replacing it\n"
 "  -b, --block-size=BYTES\n"
-"                           bytes per system call (rw: 256KiB)\n"
+"                           bytes per system call (rw: 256KiB); bytes per\n"
+"                           request for aio and io_uring (1MiB), rounded\n"
+"                           up to the direct I/O alignment\n"
 "      --flags=LIST       the method's own flags, comma-separated names\n"
-"                           (any case) or a number; needs --method\n"
+"                           (any case) or a number; needs --method;\n"
+"                           splice takes more, nonblock, move (ignored by\n"
+"                           the kernel) and gift (vmsplice only); aio and\n"
+"                           io_uring take dsync, sync, hipri and nowait\n"
+"                           (RWF_* per request)\n"
+"  -d, --queue-depth=N    requests in flight for aio and io_uring, 1 to\n"
+"                           1024 (default 16)\n"
+"      --direct           aio and io_uring: bypass the page cache with\n"
+"                           O_DIRECT on files and block devices, and fail\n"
+"                           where the file system refuses it (the default\n"
+"                           tries O_DIRECT and falls back to buffered I/O)\n"
+"      --no-direct        aio and io_uring: go through the page cache\n"
 "      --fsync            flush DST to stable storage before reporting\n"
 "  -q, --quiet            print no report (errors are still printed)\n"
 "  -v, --verbose          say which method ran, what auto passed over and\n"
@@ -102,6 +120,19 @@ static void help(void)
 	for (const struct method *const *m = methods; *m; m++)
 		printf("  %-16s %s\n", (*m)->name, (*m)->summary);
 	printf(
+"\n"
+"aio and io_uring serve a regular file or block device with requests at\n"
+"explicit offsets, many in flight, and the other side as it allows:\n"
+"  file to file          reads and writes both asynchronous\n"
+"  file to pipe, socket, terminal or character device\n"
+"                        asynchronous reads, written in order by write(2)\n"
+"  pipe, socket, terminal or character device to file\n"
+"                        read(2) until a block is full (or the input\n"
+"                          ends), asynchronous writes\n"
+"  neither side a file   not served: use rw\n"
+"With direct I/O, an unaligned start or end (--offset, --seek, --count,\n"
+"the size of SRC) is copied through the page cache, so the bytes and the\n"
+"size of DST are exact. --append writes DST in order with write(2).\n"
 "\n"
 "A report of the bytes copied, the time and the rate goes to stderr.\n"
 "SIGUSR1 prints the progress line once, as dd does, and the copy goes on.\n"
@@ -201,7 +232,7 @@ static const struct method *method_arg(const char *name)
 static unsigned flags_arg(const struct method *m, const char *text)
 {
 	char buf[256], *tok, *save = NULL;
-	unsigned flags = 0;
+	unsigned flags = 0, known = 0;
 	off_t num;
 
 	if (!m)
@@ -211,11 +242,17 @@ static unsigned flags_arg(const struct method *m, const char *text)
 	if (strlen(text) >= sizeof buf)
 		usage_error("invalid --flags '%s': too long", text);
 	strcpy(buf, text);
+	for (const struct method_flag *f = m->flags; f->name; f++)
+		known |= f->value;
 	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
 		const struct method_flag *f = m->flags;
 
 		if (options_parse_size(tok, &num) == 0 && num <= UINT_MAX &&
 		    strspn(tok, "0123456789") == strlen(tok)) {
+			if ((unsigned)num & ~known)
+				usage_error("method %s does not take flag value"
+					    " %s: it has bits no flag names",
+					    m->name, tok);
 			flags |= (unsigned)num;
 			continue;
 		}
@@ -294,6 +331,16 @@ void options_parse(struct options *o, int argc, char **argv)
 			break;
 		case OPT_FSYNC:
 			o->fsync = 1;
+			break;
+		case 'd':
+			o->qdepth = (int)size_arg("--queue-depth", optarg, 1,
+						  1024);
+			break;
+		case OPT_DIRECT:
+			o->direct = 1;
+			break;
+		case OPT_NO_DIRECT:
+			o->direct = 0;
 			break;
 		case 'q':
 			o->quiet = 1;

@@ -74,8 +74,16 @@ static enum class classify(enum endpoint_kind k, int src)
 	}
 }
 
+/* Asked for direct I/O, auto goes asynchronous where a file is on
+ * either side; in the page cache copy_file_range and splice are faster. */
+static const struct method *const direct_order[] = {
+	&method_io_uring, &method_aio, RW, NULL,
+};
+
 const struct method *const *plan_order(const struct copy *c)
 {
+	if (c->direct == 1)
+		return direct_order;
 	return order[classify(c->src->kind, 1)][classify(c->dst->kind, 0)];
 }
 

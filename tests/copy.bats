@@ -141,6 +141,8 @@ run_all() {
 			continue
 		fi
 		cat "$T/src" | "$ZCP" -m "$m" - - 2>"$T/err" | cat > "$T/dst"
+		# A method that needs a file on one side refuses (async.bats).
+		grep -q "cannot copy from pipe to pipe" "$T/err" && continue
 		cmp "$T/src" "$T/dst"
 		grep -q 'zcp: 3000000 bytes' "$T/err"
 	done
@@ -275,7 +277,7 @@ run_all() {
 
 @test "--fsync flushes and still copies" {
 	mkdata "$T/src" 100000
-	run trace -f -e trace=fsync -o "$T/trace" "$ZCP" --fsync "$T/src" "$T/dst"
+	run strace -f -e trace=fsync -o "$T/trace" "$ZCP" --fsync "$T/src" "$T/dst"
 	assert_success
 	cmp "$T/src" "$T/dst"
 	grep -q 'fsync(' "$T/trace"
@@ -286,7 +288,7 @@ run_all() {
 	run bash -c "'$ZCP' -q '$T/src' '$T/dst' <&- >&- 2>&-"
 	assert_success
 	cmp "$T/src" "$T/dst"
-	run trace -f -e trace=openat -o "$T/trace" "$ZCP" -q "$T/src" "$T/dst2" <&- >&-
+	run strace -f -e trace=openat -o "$T/trace" "$ZCP" -q "$T/src" "$T/dst2" <&- >&-
 	assert_success
 	cmp "$T/src" "$T/dst2"
 	grep -E "openat\(.*(src|dst2)" "$T/trace"

@@ -82,7 +82,7 @@ fails_with() {
 @test "SRC is opened read-only and never written" {
 	mkdata "$T/src" 300000
 	cp "$T/src" "$T/orig"
-	run trace -f -e trace=openat,open -o "$T/trace" "$ZCP" "$T/src" "$T/dst"
+	run strace -f -e trace=openat,open -o "$T/trace" "$ZCP" "$T/src" "$T/dst"
 	assert_success
 	grep "\"$T/src\"" "$T/trace" | grep -q O_RDONLY
 	! grep "\"$T/src\"" "$T/trace" | grep -qE 'O_WRONLY|O_RDWR|O_TRUNC|O_CREAT'

@@ -1,0 +1,762 @@
+/* async.c: the pipeline behind aio and io_uring. Up to qdepth blocks are
+ * in flight between SRC and DST; a regular file or block device side is
+ * served by asynchronous requests, with O_DIRECT unless refused, and a
+ * pipe, socket or terminal side by ordinary read(2) and write(2). */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/fs.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include "async.h"
+#include "io.h"
+
+const struct method_flag async_flags[] = {
+	{ "dsync", RWF_DSYNC },
+	{ "sync", RWF_SYNC },
+	{ "hipri", RWF_HIPRI },
+	{ "nowait", RWF_NOWAIT },
+	{ NULL, 0 },
+};
+
+/* A block goes FREE -> READING -> (FILLED) -> WRITING -> FREE. FILLED:
+ * waiting for its turn on a stream DST. TAIL: the last block, whose end
+ * is not aligned; that end is written through the page cache once
+ * nothing else is in flight. */
+enum state { S_FREE, S_READING, S_FILLED, S_WRITING, S_TAIL };
+
+struct slot {
+	char *buf;
+	enum state state;
+	off_t at;		/* offset of the block within the copy */
+	size_t len;		/* bytes of the copy in the block */
+	size_t pad;		/* bytes read before it, to align a direct read */
+	size_t span;		/* bytes the read asks for, pad included */
+	size_t got;		/* bytes of span read so far */
+	size_t wlen;		/* bytes written by requests: len, or len
+				 * rounded down to DST's alignment */
+	size_t wdone;
+	unsigned flags;		/* RWF_* of the next request */
+};
+
+struct end {
+	int fd;			/* the descriptor main opened */
+	int afd;		/* where requests go: a direct reopen, or fd */
+	int pos;		/* positional: regular file or block device */
+	int direct;
+	size_t align;		/* offset alignment of afd, 1 unless direct */
+	size_t memalign;
+	off_t start;		/* offset at which the copy starts */
+	char how[72];		/* for the verbose note */
+};
+
+struct run {
+	struct copy *c;
+	const struct async_ops *ops;
+	void *ctx;
+	struct end in, out;
+	struct slot *slot;
+	struct async_event *ev;
+	int nslot;
+	size_t bsize;
+	off_t want;		/* bytes of the copy, -1: to end of file */
+	off_t next;		/* offset in the copy of the next block */
+	off_t eof;		/* where SRC ended, -1: not yet seen */
+	off_t wnext;		/* what a stream DST takes next */
+	off_t taken;		/* bytes read from SRC */
+	off_t dst_size;		/* DST's size before a presize, -1: none */
+	int queued, inflight;
+	int err;		/* errno of the first failure, 0: none */
+	enum side err_side;
+};
+
+static int positional(enum endpoint_kind k)
+{
+	return k == KIND_FILE || k == KIND_BLK;
+}
+
+static size_t round_up(size_t n, size_t a)
+{
+	return (n + a - 1) / a * a;
+}
+
+static void fail_run(struct run *r, enum side side, int err)
+{
+	if (!r->err) {
+		r->err = err;
+		r->err_side = side;
+	}
+}
+
+/* Direct I/O alignment: what statx says, else the device's logical block
+ * size, else 4096. Returns 0, or -1 with *why when the file system says
+ * it cannot do direct I/O at all. */
+static int dio_align(int fd, size_t *align, size_t *memalign, const char **why)
+{
+	struct statx stx;
+	struct stat st;
+	int lbs;
+
+	if (statx(fd, "", AT_EMPTY_PATH, STATX_DIOALIGN, &stx) == 0 &&
+	    (stx.stx_mask & STATX_DIOALIGN)) {
+		if (stx.stx_dio_offset_align == 0) {
+			*why = "no direct I/O on this file system";
+			return -1;
+		}
+		*align = stx.stx_dio_offset_align;
+		*memalign = stx.stx_dio_mem_align;
+		return 0;
+	}
+	*align = *memalign = 4096;
+	if (fstat(fd, &st) == 0 && S_ISBLK(st.st_mode) &&
+	    ioctl(fd, BLKSSZGET, &lbs) == 0 && lbs > 0)
+		*align = *memalign = (size_t)lbs;
+	return 0;
+}
+
+/* A second descriptor for the same file with O_DIRECT: a reopen leaves
+ * the descriptor main holds (perhaps shared with other processes)
+ * untouched, and keeps it for the unaligned ends. SRC is reopened
+ * read-only. Returns the descriptor, or -1 with *why set. */
+static int dio_open(int fd, int write, size_t *align, size_t *memalign,
+		    const char **why)
+{
+	static char msg[96];
+	char path[40];
+	int dfd;
+
+	if (dio_align(fd, align, memalign, why) < 0)
+		return -1;
+	snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
+	dfd = fd_high(open(path, (write ? O_WRONLY : O_RDONLY) | O_DIRECT |
+				 O_CLOEXEC | O_NOCTTY));
+	if (dfd >= 0)
+		return dfd;
+	if (errno == EINVAL)
+		*why = "the file system refuses O_DIRECT";
+	else {
+		snprintf(msg, sizeof msg, "cannot reopen with O_DIRECT: %s",
+			 strerror(errno));
+		*why = msg;
+	}
+	return -1;
+}
+
+int async_supports(const struct copy *c, const char **why)
+{
+	static char msg[128];
+	size_t a, m;
+	int fd;
+
+	if (!positional(c->src->kind) && !positional(c->dst->kind)) {
+		*why = "needs a regular file or block device on one side";
+		return 0;
+	}
+	if (c->direct != 1)
+		return 1;
+	/* --direct: a side that refuses is known before DST is touched
+	 * when it is SRC, or a DST that already exists. */
+	if (positional(c->src->kind) && c->src->fd >= 0) {
+		fd = dio_open(c->src->fd, 0, &a, &m, why);
+		if (fd < 0) {
+			snprintf(msg, sizeof msg, "--direct: SRC: %s", *why);
+			*why = msg;
+			return 0;
+		}
+		close(fd);
+	}
+	if (positional(c->dst->kind) && c->dst->type == EP_PATH &&
+	    c->dst->fd < 0 && (S_ISREG(c->dst->st.st_mode) ||
+			       S_ISBLK(c->dst->st.st_mode))) {
+		fd = open(c->dst->path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+		if (fd >= 0) {
+			int dfd = dio_open(fd, 0, &a, &m, why);
+
+			close(fd);
+			if (dfd < 0) {
+				snprintf(msg, sizeof msg, "--direct: DST: %s",
+					 *why);
+				*why = msg;
+				return 0;
+			}
+			close(dfd);
+		}
+	}
+	return 1;
+}
+
+/* Sets up one side: positional or not, and direct or buffered. Returns 0,
+ * or -1 when --direct was asked for and cannot be had. */
+static int side_init(struct run *r, struct end *sd, const struct endpoint *ep,
+		     int fd, int write)
+{
+	const char *why = NULL;
+	int fl = fcntl(fd, F_GETFL);
+
+	memset(sd, 0, sizeof *sd);
+	sd->fd = sd->afd = fd;
+	sd->align = sd->memalign = 1;
+	sd->pos = positional(ep->kind);
+	if (write && fl >= 0 && (fl & O_APPEND)) {
+		/* Each write lands at the end, in the order issued. */
+		sd->pos = 0;
+		why = "appending";
+	}
+	if (sd->pos && (sd->start = lseek(fd, 0, SEEK_CUR)) < 0)
+		sd->pos = 0;
+	if (!sd->pos) {
+		snprintf(sd->how, sizeof sd->how, "%s", why ? why : "ordinary I/O");
+		return 0;
+	}
+	if (r->c->direct == 0) {
+		snprintf(sd->how, sizeof sd->how, "buffered (--no-direct)");
+		return 0;
+	}
+	sd->afd = dio_open(fd, write, &sd->align, &sd->memalign, &why);
+	if (sd->afd >= 0) {
+		sd->direct = 1;
+		snprintf(sd->how, sizeof sd->how, "direct, %zu-byte aligned",
+			 sd->align);
+		return 0;
+	}
+	sd->afd = fd;
+	sd->align = sd->memalign = 1;
+	snprintf(sd->how, sizeof sd->how, "buffered: %s", why);
+	if (r->c->direct == 1) {
+		static char msg[128];
+
+		snprintf(msg, sizeof msg, "%s (--direct)", why);
+		io_set_message(msg);
+		fail_run(r, write ? SIDE_WRITE : SIDE_READ, EINVAL);
+		return -1;
+	}
+	return 0;
+}
+
+/* Bytes of the block at offset at: blocks start aligned on the direct
+ * side that sets the pace (DST if direct, else SRC). */
+static size_t block_len(const struct run *r, off_t at)
+{
+	const struct end *sd = r->out.direct ? &r->out : &r->in;
+	size_t len = r->bsize - (size_t)((sd->start + at) % (off_t)sd->align);
+
+	if (r->want >= 0 && (off_t)len > r->want - at)
+		len = (size_t)(r->want - at);
+	return len;
+}
+
+static int more_to_read(const struct run *r)
+{
+	return !r->err && r->eof < 0 && (r->want < 0 || r->next < r->want);
+}
+
+static void queue(struct run *r, struct slot *s, int write)
+{
+	struct async_req q = {
+		.write = write,
+		.flags = s->flags,
+		.index = (int)(s - r->slot),
+		.data = s,
+	};
+
+	if (write) {
+		q.fd = r->out.afd;
+		q.buf = s->buf + s->pad + s->wdone;
+		q.len = s->wlen - s->wdone;
+		q.off = r->out.start + s->at + (off_t)s->wdone;
+		s->state = S_WRITING;
+	} else {
+		q.fd = r->in.afd;
+		q.buf = s->buf + s->got;
+		q.len = s->span - s->got;
+		q.off = r->in.start + s->at - (off_t)s->pad + (off_t)s->got;
+		s->state = S_READING;
+	}
+	if (r->ops->queue(r->ctx, &q) < 0) {
+		fail_run(r, SIDE_NONE, errno);
+		s->state = S_FREE;
+		return;
+	}
+	r->queued++;
+}
+
+/* Writes a stream DST's blocks in order, as they become ready. */
+static void flush_stream(struct run *r)
+{
+	for (int i = 0; i < r->nslot; i++) {
+		struct slot *s = &r->slot[i];
+
+		if (s->state != S_FILLED || s->at != r->wnext)
+			continue;
+		if (r->err)
+			return;
+		if (io_write_all(r->out.fd, s->buf + s->pad, s->len,
+				 &r->c->done) < 0) {
+			fail_run(r, SIDE_WRITE, errno);
+			return;
+		}
+		s->state = S_FREE;
+		r->wnext += (off_t)s->len;
+		i = -1;		/* the next one may be anywhere */
+	}
+}
+
+/* A block's read is complete: hand it to DST. */
+static void filled(struct run *r, struct slot *s)
+{
+	size_t n = s->got > s->pad ? s->got - s->pad : 0;
+
+	if (n > s->len)
+		n = s->len;
+	if (r->eof >= 0 && s->at >= r->eof)
+		n = 0;
+	if (n < s->len && !r->err && (r->eof < 0 || s->at + (off_t)n < r->eof))
+		r->eof = s->at + (off_t)n;
+	s->len = n;
+	r->taken += (off_t)n;
+	s->state = S_FREE;
+	if (n == 0 || r->err)
+		return;
+	if (!r->out.pos) {
+		s->state = S_FILLED;
+		flush_stream(r);
+		return;
+	}
+	if (r->out.direct && s->pad) {
+		/* SRC and DST are aligned differently: shift the block. */
+		memmove(s->buf, s->buf + s->pad, n);
+		s->pad = 0;
+	}
+	s->wlen = r->out.direct ? n / r->out.align * r->out.align : n;
+	s->wdone = 0;
+	if (s->wlen == 0)
+		s->state = S_TAIL;
+	else
+		queue(r, s, 1);
+}
+
+/* The rest of a direct read that stopped inside a block: only end of
+ * file does that, and the page cache confirms it. */
+static void read_rest(struct run *r, struct slot *s)
+{
+	while (s->got < s->pad + s->len) {
+		ssize_t n = pread(r->in.fd, s->buf + s->got,
+				  s->pad + s->len - s->got,
+				  r->in.start + s->at - (off_t)s->pad +
+					  (off_t)s->got);
+
+		io_syscalls++;
+		if (n < 0 && errno == EINTR && !io_signal)
+			continue;
+		if (n < 0)
+			fail_run(r, SIDE_READ, errno);
+		if (n <= 0)
+			return;
+		s->got += (size_t)n;
+	}
+}
+
+static void read_done(struct run *r, struct slot *s, long res)
+{
+	if (res < 0) {
+		if (res == -EAGAIN && (s->flags & RWF_NOWAIT) && !r->err) {
+			/* nowait: the request would have blocked; ask again,
+			 * this time willing to wait. */
+			s->flags &= ~(unsigned)RWF_NOWAIT;
+			queue(r, s, 0);
+			return;
+		}
+		fail_run(r, SIDE_READ, (int)-res);
+	} else {
+		s->got += (size_t)res;
+	}
+	if (res > 0 && !r->err && s->got < s->pad + s->len) {
+		off_t off = r->in.start + s->at - (off_t)s->pad + (off_t)s->got;
+
+		if (off % (off_t)r->in.align == 0) {
+			queue(r, s, 0);		/* short: ask for the rest */
+			return;
+		}
+		read_rest(r, s);
+	}
+	filled(r, s);
+}
+
+static void write_done(struct run *r, struct slot *s, long res)
+{
+	if (res == -EAGAIN && (s->flags & RWF_NOWAIT) && !r->err) {
+		s->flags &= ~(unsigned)RWF_NOWAIT;
+		queue(r, s, 1);
+		return;
+	}
+	if (res <= 0) {
+		fail_run(r, SIDE_WRITE, res < 0 ? (int)-res : EIO);
+		s->state = S_FREE;
+		return;
+	}
+	r->c->done += res;
+	s->wdone += (size_t)res;
+	if (s->wdone < s->wlen) {
+		off_t off = r->out.start + s->at + (off_t)s->wdone;
+
+		if (r->err) {
+			s->state = S_FREE;
+			return;
+		}
+		if (off % (off_t)r->out.align == 0) {
+			queue(r, s, 1);		/* short: write the rest */
+			return;
+		}
+		s->wlen = s->wdone;	/* the rest goes with the tail */
+	}
+	s->state = s->wdone < s->len ? S_TAIL : S_FREE;
+}
+
+/* Waits for at least one completion and handles what came. */
+static void reap(struct run *r)
+{
+	int n = r->ops->reap(r->ctx, r->ev, r->nslot);
+
+	if (n < 0) {
+		if (errno == EINTR) {
+			if (io_signal)
+				fail_run(r, SIDE_READ, EINTR);
+			return;
+		}
+		/* The completion queue itself failed: nothing more will
+		 * come back from it. */
+		fail_run(r, SIDE_NONE, errno);
+		r->inflight = 0;
+		return;
+	}
+	for (int i = 0; i < n; i++) {
+		struct slot *s = r->ev[i].data;
+
+		r->inflight--;
+		if (s->state == S_READING)
+			read_done(r, s, r->ev[i].res);
+		else
+			write_done(r, s, r->ev[i].res);
+	}
+}
+
+static void submit(struct run *r)
+{
+	while (r->queued > 0) {
+		int n = r->ops->submit(r->ctx);
+
+		if (n > 0) {
+			r->queued -= n;
+			r->inflight += n;
+			continue;
+		}
+		if ((n == 0 || errno == EAGAIN) && r->inflight > 0) {
+			reap(r);	/* the kernel is full: make room */
+			continue;
+		}
+		fail_run(r, SIDE_NONE, n == 0 ? EAGAIN : errno);
+		r->queued = 0;
+		return;
+	}
+}
+
+/* Reads a block from a stream SRC, filling it unless the stream ends. */
+static void fill_block(struct run *r, struct slot *s)
+{
+	while (s->got < s->len) {
+		ssize_t n = io_read(r->in.fd, s->buf + s->got, s->len - s->got);
+
+		if (n < 0)
+			fail_run(r, SIDE_READ, errno);
+		if (n <= 0)
+			break;
+		s->got += (size_t)n;
+	}
+	filled(r, s);
+}
+
+static struct slot *free_slot(struct run *r)
+{
+	for (int i = 0; i < r->nslot; i++)
+		if (r->slot[i].state == S_FREE)
+			return &r->slot[i];
+	return NULL;
+}
+
+static void start_block(struct run *r, struct slot *s)
+{
+	s->at = r->next;
+	s->len = block_len(r, s->at);
+	s->got = s->wdone = 0;
+	s->pad = r->in.direct ? (size_t)((r->in.start + s->at) %
+					  (off_t)r->in.align) : 0;
+	s->span = round_up(s->pad + s->len, r->in.align);
+	s->flags = r->c->flags;
+	r->next += (off_t)s->len;
+	if (r->in.pos) {
+		queue(r, s, 0);
+	} else {
+		fill_block(r, s);
+		submit(r);	/* start its write before blocking again */
+	}
+}
+
+static void pump(struct run *r)
+{
+	struct slot *s;
+
+	for (;;) {
+		if (io_signal)
+			fail_run(r, SIDE_READ, EINTR);
+		while (more_to_read(r) && (s = free_slot(r)))
+			start_block(r, s);
+		submit(r);
+		if (r->inflight == 0)
+			break;
+		reap(r);
+	}
+}
+
+/* pread or pwrite through the page cache until len bytes have moved or
+ * SRC ends; used for the unaligned ends of a direct copy. Returns bytes
+ * moved, or -1 with errno set. */
+static ssize_t sync_io(int fd, int write, char *buf, size_t len, off_t off,
+		       unsigned flags)
+{
+	size_t moved = 0;
+
+	while (moved < len) {
+		struct iovec iov = { buf + moved, len - moved };
+		ssize_t n = write ? pwritev2(fd, &iov, 1, off + (off_t)moved,
+					     (int)flags)
+				  : pread(fd, iov.iov_base, iov.iov_len,
+					  off + (off_t)moved);
+
+		io_syscalls++;
+		if (n < 0 && errno == EINTR && !io_signal)
+			continue;
+		if (n < 0)
+			return -1;
+		if (n == 0)
+			break;
+		moved += (size_t)n;
+	}
+	return (ssize_t)moved;
+}
+
+/* A direct DST that starts inside a block: the bytes up to the first
+ * aligned offset are copied through the page cache before any request
+ * is in flight. */
+static void head(struct run *r)
+{
+	struct slot *s = &r->slot[0];
+	size_t h = (size_t)(r->out.start % (off_t)r->out.align);
+	ssize_t n;
+
+	if (h == 0)
+		return;
+	h = r->out.align - h;
+	if (r->want >= 0 && (off_t)h > r->want)
+		h = (size_t)r->want;
+	if (r->in.pos)
+		n = sync_io(r->in.fd, 0, s->buf, h, r->in.start, 0);
+	else
+		for (n = 0; (size_t)n < h;) {
+			ssize_t m = io_read(r->in.fd, s->buf + n, h - (size_t)n);
+
+			if (m < 0)
+				n = -1;
+			if (m <= 0)
+				break;
+			n += m;
+		}
+	if (n < 0) {
+		fail_run(r, SIDE_READ, errno);
+		return;
+	}
+	r->taken += n;
+	r->next = r->wnext = n;
+	if ((size_t)n < h)
+		r->eof = n;
+	if (sync_io(r->out.fd, 1, s->buf, (size_t)n, r->out.start,
+		    r->c->flags & (RWF_DSYNC | RWF_SYNC)) != n) {
+		fail_run(r, SIDE_WRITE, errno);
+		return;
+	}
+	r->c->done += n;
+}
+
+/* The unaligned end of the last block, through the page cache, once
+ * every request has completed. */
+static void tails(struct run *r)
+{
+	for (int i = 0; i < r->nslot && !r->err; i++) {
+		struct slot *s = &r->slot[i];
+		size_t left = s->len - s->wdone;
+		ssize_t n;
+
+		if (s->state != S_TAIL)
+			continue;
+		n = sync_io(r->out.fd, 1, s->buf + s->pad + s->wdone, left,
+			    r->out.start + s->at + (off_t)s->wdone,
+			    r->c->flags & (RWF_DSYNC | RWF_SYNC));
+		if (n > 0)
+			r->c->done += n;
+		if (n != (ssize_t)left)
+			fail_run(r, SIDE_WRITE, n < 0 ? errno : EIO);
+		s->state = S_FREE;
+	}
+}
+
+/* Gives a regular file DST its final size before the copy when SRC's
+ * size says what that is. Direct writes past the end of a file are
+ * serialised by file systems like ext4 (io_submit then blocks until the
+ * write is done); inside the file they run in parallel. The blocks are
+ * allocated in one piece where fallocate works. */
+static void presize(struct run *r)
+{
+	struct stat in, out;
+	off_t len, end;
+
+	r->dst_size = -1;
+	if (!r->out.pos || !r->in.pos || fstat(r->in.fd, &in) < 0 ||
+	    fstat(r->out.fd, &out) < 0 || !S_ISREG(in.st_mode) ||
+	    !S_ISREG(out.st_mode) || in.st_size <= r->in.start)
+		return;
+	len = in.st_size - r->in.start;
+	if (r->want >= 0 && r->want < len)
+		len = r->want;
+	end = r->out.start + len;
+	if (end <= out.st_size)
+		return;
+	if (fallocate(r->out.fd, 0, out.st_size, end - out.st_size) == 0 ||
+	    ftruncate(r->out.fd, end) == 0)
+		r->dst_size = out.st_size;
+}
+
+static int setup(struct run *r, const char *name)
+{
+	struct copy *c = r->c;
+	size_t align, memalign, size;
+	char **bufs;
+
+	if (side_init(r, &r->in, c->src, c->in, 0) < 0 ||
+	    side_init(r, &r->out, c->dst, c->out, 1) < 0)
+		return -1;
+	r->nslot = c->qdepth > 0 ? c->qdepth : ASYNC_QDEPTH;
+	align = r->in.align > r->out.align ? r->in.align : r->out.align;
+	memalign = r->in.memalign > r->out.memalign ? r->in.memalign
+						    : r->out.memalign;
+	if (memalign < 4096)
+		memalign = 4096;
+	r->bsize = round_up(c->bsize ? c->bsize : ASYNC_BSIZE, align);
+	c->bsize = r->bsize;
+	size = r->bsize + r->in.align;
+	r->slot = calloc((size_t)r->nslot, sizeof *r->slot);
+	r->ev = calloc((size_t)r->nslot, sizeof *r->ev);
+	bufs = calloc((size_t)r->nslot, sizeof *bufs);
+	if (!r->slot || !r->ev || !bufs) {
+		free(bufs);
+		fail_run(r, SIDE_NONE, ENOMEM);
+		return -1;
+	}
+	for (int i = 0; i < r->nslot; i++) {
+		int e = posix_memalign((void **)&r->slot[i].buf, memalign, size);
+
+		if (e) {
+			r->slot[i].buf = NULL;
+			free(bufs);
+			fail_run(r, SIDE_NONE, e);
+			return -1;
+		}
+		bufs[i] = r->slot[i].buf;
+	}
+	r->ctx = r->ops->open((unsigned)r->nslot, c->flags, bufs, size);
+	free(bufs);
+	if (!r->ctx)
+		return -1;
+	snprintf(c->note, sizeof c->note, "%s: queue depth %d; SRC %.56s; DST %.56s",
+		 name, r->nslot, r->in.how, r->out.how);
+	return 0;
+}
+
+static void teardown(struct run *r)
+{
+	int saved = errno;
+
+	if (r->ctx)
+		r->ops->close(r->ctx);
+	for (int i = 0; r->slot && i < r->nslot; i++)
+		free(r->slot[i].buf);
+	free(r->slot);
+	free(r->ev);
+	if (r->in.afd != r->in.fd)
+		close(r->in.afd);
+	if (r->out.afd != r->out.fd)
+		close(r->out.afd);
+	errno = saved;
+}
+
+int async_copy(struct copy *c, const struct async_ops *ops, const char *name)
+{
+	struct run r = {
+		.c = c,
+		.ops = ops,
+		.want = c->count,
+		.eof = -1,
+		.dst_size = -1,
+		.in.afd = -1,
+		.out.afd = -1,
+	};
+
+	r.in.fd = r.out.fd = -1;
+	if (setup(&r, name) < 0) {
+		int err = r.err ? r.err : errno;
+
+		teardown(&r);
+		if (!r.err) {
+			/* The kernel interface is missing or refused. */
+			c->fallback_errno = err;
+			return COPY_FALLBACK;
+		}
+		errno = err;
+		c->side = r.err_side;
+		return COPY_ERROR;
+	}
+	presize(&r);
+	if (r.out.direct)
+		head(&r);
+	pump(&r);
+	/* Nothing is in flight now, also after an error or a signal. */
+	tails(&r);
+	if (r.dst_size >= 0) {
+		/* What was written decides DST's size, as without presize. */
+		off_t end = r.out.start + c->done;
+
+		if (ftruncate(r.out.fd, end > r.dst_size ? end : r.dst_size) < 0)
+			fail_run(&r, SIDE_WRITE, errno);
+	}
+	if (r.in.pos)
+		lseek(r.in.fd, r.in.start + r.taken, SEEK_SET);
+	if (r.out.pos)
+		lseek(r.out.fd, r.out.start + c->done, SEEK_SET);
+	if (c->count >= 0)
+		c->count -= r.taken;
+	teardown(&r);
+	if (r.err) {
+		if (r.err == EOPNOTSUPP && (c->flags & RWF_HIPRI))
+			io_set_message("polled I/O (hipri) is not supported"
+				       " here");
+		c->pending = r.taken > c->done ? r.taken - c->done : 0;
+		c->side = r.err_side;
+		errno = r.err;
+		return COPY_ERROR;
+	}
+	c->pending = 0;
+	return COPY_DONE;
+}

@@ -1,0 +1,352 @@
+#!/usr/bin/env bats
+# The asynchronous methods, aio and io_uring: exact bytes and sizes at any
+# alignment with direct I/O, the fallback to buffered I/O, a pipe or a
+# socket on one side, queue depths, flags, signals, and what strace sees.
+
+load helper
+
+ASYNC="aio io_uring"
+
+# copy_check OFFSET COUNT: copies SRC with --offset/--count (COUNT "all":
+# to the end) to a fresh DST with method $m and options $opts; checks the
+# bytes, the size and the report.
+copy_check() {
+	local want
+	rm -f "$T/dst"
+	if [ "$2" = all ]; then
+		run "$ZCP" -m "$m" $opts --offset="$1" "$T/src" "$T/dst"
+	else
+		run "$ZCP" -m "$m" $opts --offset="$1" --count="$2" "$T/src" "$T/dst"
+	fi
+	assert_success
+	range "$T/src" "$1" "$2" > "$T/want"
+	cmp "$T/want" "$T/dst"
+	want=$(stat -c %s "$T/want")
+	[ "$(stat -c %s "$T/dst")" -eq "$want" ]
+	assert_reported "$want"
+}
+
+# direct_here: skips unless O_DIRECT works where the fixtures live.
+direct_here() {
+	mkdata "$T/probe" 4096
+	if ! dd if="$T/probe" of=/dev/null iflag=direct bs=4096 status=none 2>/dev/null; then
+		skip "no O_DIRECT in $T"
+	fi
+}
+
+@test "sizes around the alignment: 0 to 1 MiB+1, byte for byte" {
+	for size in 0 1 511 512 513 4095 4096 4097 1048575 1048576 1048577; do
+		mkdata "$T/src" "$size"
+		for m in $ASYNC; do
+			copy_check 0 all
+		done
+	done
+}
+
+@test "100 MiB file to file" {
+	mkdata "$T/src" $((100 * 1048576))
+	for m in $ASYNC; do
+		rm -f "$T/dst"
+		run "$ZCP" -m "$m" "$T/src" "$T/dst"
+		assert_success
+		assert_reported 104857600
+		cmp "$T/src" "$T/dst"
+	done
+}
+
+@test "offsets and counts unaligned at either end or both" {
+	mkdata "$T/src" 3000000
+	for m in $ASYNC; do
+		for oc in 0:1 1:511 511:2 513:4095 4095:4097 1000:1048577 \
+			4096:1048576 7:all 1048575:all 2999999:all 3000000:all \
+			3000001:5 12345:2987655 12345:2987656; do
+			copy_check "${oc%%:*}" "${oc#*:}"
+		done
+	done
+}
+
+@test "--seek at unaligned DST offsets keeps the bytes around the copy" {
+	mkdata "$T/src" 1100000
+	for m in $ASYNC; do
+		for s in 1 511 4096 4097 1048577; do
+			mkdata "$T/dst" 3000000
+			cp "$T/dst" "$T/orig"
+			run "$ZCP" -m "$m" --seek="$s" --offset=3 --count=1050000 "$T/src" "$T/dst"
+			assert_success
+			assert_reported 1050000
+			[ "$(stat -c %s "$T/dst")" -eq 3000000 ]
+			cmp -n "$s" "$T/orig" "$T/dst"
+			range "$T/src" 3 1050000 | cmp - <(range "$T/dst" "$s" 1050000)
+			cmp -i $((s + 1050000)) "$T/orig" "$T/dst"
+		done
+	done
+}
+
+@test "an existing longer DST ends up exactly the copy" {
+	for m in $ASYNC; do
+		for size in 5000 1048577; do
+			mkdata "$T/src" "$size"
+			mkdata "$T/dst" 4194304
+			run "$ZCP" -m "$m" "$T/src" "$T/dst"
+			assert_success
+			cmp "$T/src" "$T/dst"
+			[ "$(stat -c %s "$T/dst")" -eq "$size" ]
+		done
+	done
+}
+
+@test "queue depths 1, 2 and 64, file to file and file to pipe" {
+	mkdata "$T/src" $((5 * 1048576 + 3))
+	for m in $ASYNC; do
+		for d in 1 2 64; do
+			opts="-d $d -b 64K"
+			copy_check 0 all
+			copy_check 1 $((4 * 1048576))
+			"$ZCP" -q -m "$m" -d "$d" "$T/src" - | cmp - "$T/src"
+		done
+	done
+}
+
+@test "a sparse 5 GiB file: ranges around markers, and the whole file" {
+	truncate -s 5G "$T/src" || skip "no sparse files here"
+	printf 'MARK-C' | dd of="$T/src" bs=1 seek=$((1048576 + 100)) conv=notrunc status=none
+	printf 'MARK-A' | dd of="$T/src" bs=1 seek=$((4294967296 - 3)) conv=notrunc status=none
+	printf 'MARK-B' | dd of="$T/src" bs=1 seek=$((5368709120 - 6)) conv=notrunc status=none
+	for m in $ASYNC; do
+		copy_check 1048000 2000
+		copy_check $((4294967296 - 1000)) 2001
+		copy_check $((4294967296 - 3)) 6
+		copy_check $((5368709120 - 1048576 - 5)) all
+		# All of it, read through O_DIRECT (holes read as zeros).
+		run "$ZCP" -m "$m" "$T/src" /dev/null
+		assert_success
+		assert_reported 5368709120
+	done
+}
+
+@test "SRC, DST or both on tmpfs" {
+	[ -d /dev/shm ] && [ -w /dev/shm ] || skip "no writable /dev/shm"
+	shm=$(mktemp -d /dev/shm/zcp-async.XXXXXX)
+	mkdata "$shm/src" 1048577
+	mkdata "$T/src" 1048577
+	for m in $ASYNC; do
+		run "$ZCP" -v -m "$m" "$shm/src" "$T/dst"
+		assert_success
+		assert_output --partial "$m: queue depth"
+		cmp "$shm/src" "$T/dst"
+		run "$ZCP" -m "$m" --offset=7 "$T/src" "$shm/dst"
+		assert_success
+		range "$T/src" 7 all | cmp - "$shm/dst"
+		run "$ZCP" -m "$m" --seek=5 "$shm/src" "$shm/dst2"
+		assert_success
+		cmp -i 0:5 "$shm/src" "$shm/dst2"
+	done
+	rm -rf "$shm"
+}
+
+@test "a file system that refuses O_DIRECT: buffered, said in -v; --direct refuses" {
+	mkdir "$T/mnt"
+	mount -t ramfs zcp-test "$T/mnt" 2>/dev/null || skip "cannot mount a ramfs here"
+	mkdata "$T/src" 100000
+	mkdata "$T/mnt/src" 100000
+	for m in $ASYNC; do
+		rm -f "$T/mnt/dst"
+		run "$ZCP" -v -m "$m" --offset=1 "$T/src" "$T/mnt/dst"
+		assert_success
+		assert_output --partial "DST buffered: the file system refuses O_DIRECT"
+		range "$T/src" 1 all | cmp - "$T/mnt/dst"
+		run "$ZCP" -v -m "$m" "$T/mnt/src" "$T/dst"
+		assert_success
+		assert_output --partial "SRC buffered: the file system refuses O_DIRECT"
+		cmp "$T/mnt/src" "$T/dst"
+		# --direct: known before DST is touched when SRC or an existing
+		# DST refuses (usage error); a new DST refuses after creation.
+		cp "$T/dst" "$T/before"
+		run "$ZCP" -m "$m" --direct "$T/mnt/src" "$T/dst"
+		assert_failure 2
+		assert_output --partial "--direct: SRC: the file system refuses O_DIRECT"
+		cmp "$T/before" "$T/dst"
+		run "$ZCP" -m "$m" --direct "$T/src" "$T/mnt/dst"
+		assert_failure 2
+		assert_output --partial "--direct: DST: the file system refuses O_DIRECT"
+		rm -f "$T/mnt/dst"
+		run "$ZCP" -m "$m" --direct "$T/src" "$T/mnt/dst"
+		assert_failure 1
+		assert_output --partial "write $T/mnt/dst: the file system refuses O_DIRECT (--direct)"
+	done
+	umount "$T/mnt"
+}
+
+@test "O_DIRECT refused at open (injected): buffered and exact" {
+	direct_here
+	mkdata "$T/src" 1048577
+	fds=()
+	for n in $(seq 3 12); do fds+=(-P "/proc/self/fd/$n"); done
+	for m in $ASYNC; do
+		rm -f "$T/dst"
+		run strace -o /dev/null -e trace=openat -e inject=openat:error=EINVAL \
+			"${fds[@]}" "$ZCP" -v -m "$m" --offset=3 "$T/src" "$T/dst"
+		assert_success
+		assert_output --partial "SRC buffered: the file system refuses O_DIRECT; DST buffered: the file system refuses O_DIRECT"
+		range "$T/src" 3 all | cmp - "$T/dst"
+		rm -f "$T/dst"
+		run strace -o /dev/null -e trace=openat -e inject=openat:error=EINVAL \
+			"${fds[@]}" "$ZCP" -m "$m" --direct "$T/src" "$T/dst"
+		assert_failure 2
+		assert_output --partial "--direct: SRC: the file system refuses O_DIRECT"
+		[ ! -e "$T/dst" ]
+	done
+}
+
+@test "strace: the file side is opened O_DIRECT and requests overlap" {
+	direct_here
+	mkdata "$T/src" 1048577
+	for m in $ASYNC; do
+		rm -f "$T/dst"
+		run strace -f -o "$T/trace" -e trace=openat,io_submit,io_uring_enter \
+			"$ZCP" -v -m "$m" -d 8 -b 64K "$T/src" "$T/dst"
+		assert_success
+		assert_output --partial "SRC direct"
+		cmp "$T/src" "$T/dst"
+		grep -E 'openat\(.*"/proc/self/fd/[0-9]+", O_RDONLY\|O_NOCTTY\|O_DIRECT' "$T/trace"
+		grep -E 'openat\(.*"/proc/self/fd/[0-9]+", O_WRONLY\|O_NOCTTY\|O_DIRECT' "$T/trace"
+		! grep -E 'openat\(.*O_(WRONLY|RDWR).*src' "$T/trace"
+		if [ "$m" = aio ]; then
+			grep -E 'io_submit\(0x[0-9a-f]+, ([2-9]|[1-9][0-9]+),' "$T/trace"
+		else
+			grep -E 'io_uring_enter\([0-9]+, ([2-9]|[1-9][0-9]+),' "$T/trace"
+		fi
+		# --no-direct: no O_DIRECT anywhere.
+		run strace -f -o "$T/trace" -e trace=openat "$ZCP" -m "$m" --no-direct "$T/src" "$T/dst"
+		assert_success
+		cmp "$T/src" "$T/dst"
+		! grep O_DIRECT "$T/trace"
+	done
+}
+
+@test "a pipe on one side: file to pipe, pipe to file; pipe to pipe is refused" {
+	mkdata "$T/src" $((3 * 1048576 + 13))
+	for m in $ASYNC; do
+		"$ZCP" -m "$m" -d 2 --offset=5 "$T/src" - 2>"$T/err" | cat > "$T/dst"
+		range "$T/src" 5 all | cmp - "$T/dst"
+		grep -q "zcp: $((3 * 1048576 + 8)) bytes" "$T/err"
+		rm -f "$T/dst"
+		cat "$T/src" | "$ZCP" -m "$m" --seek=3 - "$T/dst" 2>"$T/err"
+		cmp -i 0:3 "$T/src" "$T/dst"
+		cmp -n 3 /dev/zero "$T/dst"
+		grep -q "zcp: $((3 * 1048576 + 13)) bytes" "$T/err"
+		run bash -c "cat '$T/src' | '$ZCP' -m $m - - | cat > /dev/null"
+		assert_output --partial "method $m cannot copy from pipe to pipe: needs a regular file or block device on one side"
+		run "$ZCP" -m "$m" /dev/zero /dev/null
+		assert_failure 2
+		assert_output --partial "cannot copy from character device to character device"
+	done
+}
+
+@test "a socket on one side, both ways" {
+	mkdata "$T/src" $((2 * 1048576 + 1))
+	for m in $ASYNC; do
+		rm -f "$T/sock" "$T/dst" "$T/dst2"
+		timeout 20 "$ZCP" -q -m rw unix-listen:"$T/sock" "$T/dst" &
+		wait_path "$T/sock"
+		run "$ZCP" -m "$m" "$T/src" unix:"$T/sock"
+		wait
+		assert_success
+		cmp "$T/src" "$T/dst"
+		timeout 20 "$ZCP" -m "$m" tcp-listen:0 "$T/dst2" 2>"$T/err" &
+		port=$(wait_port "$T/err")
+		"$ZCP" -q -m rw "$T/src" tcp:127.0.0.1:"$port"
+		wait
+		cmp "$T/src" "$T/dst2"
+		grep -q "zcp: $((2 * 1048576 + 1)) bytes" "$T/err"
+	done
+}
+
+@test "--flags dsync, sync and nowait copy exactly; hipri polls or says why not" {
+	mkdata "$T/src" 1048577
+	for m in $ASYNC; do
+		for f in dsync sync nowait dsync,nowait 8; do
+			rm -f "$T/dst"
+			run "$ZCP" -m "$m" --flags="$f" --offset=1 "$T/src" "$T/dst"
+			assert_success
+			range "$T/src" 1 all | cmp - "$T/dst"
+		done
+		rm -f "$T/dst"
+		run "$ZCP" -m "$m" --flags=HIPRI "$T/src" "$T/dst"
+		if [ "$status" -eq 0 ]; then
+			cmp "$T/src" "$T/dst"
+		else
+			assert_failure 1
+			assert_output --partial "polled I/O (hipri) is not supported here"
+		fi
+	done
+}
+
+@test "usage errors: --queue-depth and --flags" {
+	mkdata "$T/src" 10
+	for d in 0 1025 x 8k -1 ''; do
+		run "$ZCP" -m aio --queue-depth="$d" "$T/src" "$T/dst"
+		assert_failure 2
+		assert_output --partial "zcp: invalid --queue-depth '$d'"
+		assert_output --partial "Try 'zcp --help'"
+	done
+	run "$ZCP" -d
+	assert_failure 2
+	assert_output --partial "option '-d' needs an argument"
+	for m in $ASYNC; do
+		run "$ZCP" -m "$m" --flags=dsync,bogus "$T/src" "$T/dst"
+		assert_failure 2
+		assert_output --partial "method $m does not take flag 'bogus'; it takes dsync, sync, hipri, nowait"
+		run "$ZCP" -m "$m" --flags=16 "$T/src" "$T/dst"
+		assert_failure 2
+		assert_output --partial "method $m does not take flag value 16"
+	done
+	[ ! -e "$T/dst" ]
+}
+
+@test "the kernel interface missing: a named method fails, auto passes over it" {
+	mkdata "$T/src" 100000
+	run strace -o /dev/null -e inject=io_uring_setup:error=ENOSYS "$ZCP" -m io_uring "$T/src" "$T/dst"
+	assert_failure 1
+	assert_output --partial "zcp: method io_uring: Function not implemented"
+	run strace -o /dev/null -e inject=io_uring_setup:error=ENOSYS "$ZCP" -v "$T/src" "$T/dst"
+	assert_success
+	assert_output --partial "io_uring passed over: Function not implemented"
+	cmp "$T/src" "$T/dst"
+	rm -f "$T/dst"
+	run strace -o /dev/null -e inject=io_setup:error=EAGAIN "$ZCP" -m aio "$T/src" "$T/dst"
+	assert_failure 1
+	assert_output --partial "zcp: method aio: Resource temporarily unavailable"
+}
+
+# interrupt SIGNAL: a pipe feeds 3 MiB and stays open; once DST holds the
+# 3 MiB, the signal stops zcp, which reports exactly the bytes in DST.
+interrupt() {
+	rm -f "$T/dst" "$T/fifo"
+	mkfifo "$T/fifo"
+	set -m		# background jobs would otherwise ignore SIGINT
+	timeout 30 "$ZCP" -m "$m" "$T/fifo" "$T/dst" 2>"$T/err" &
+	pid=$!
+	set +m
+	exec 5>"$T/fifo"
+	head -c 3145728 "$T/src" >&5
+	for _ in $(seq 1 200); do
+		[ "$(stat -c %s "$T/dst" 2>/dev/null)" = 3145728 ] && break
+		sleep 0.05
+	done
+	kill -"$1" "$pid"
+	status=0
+	wait "$pid" || status=$?
+	exec 5>&-
+	[ "$status" -eq "$2" ]
+	grep -q "zcp: 3145728 bytes" "$T/err"
+	cmp -n 3145728 "$T/src" "$T/dst"
+}
+
+@test "SIGINT and SIGTERM: nothing left in flight, the bytes in DST reported" {
+	mkdata "$T/src" 3145728
+	for m in $ASYNC; do
+		interrupt INT 130
+		interrupt TERM 143
+	done
+}
