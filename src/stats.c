@@ -187,7 +187,8 @@ static void verbose(const struct options *o, const struct copy *c,
 		fprintf(f, ", queue depth %d", c->qdepth);
 	fputc('\n', f);
 	for (int i = 0; i < c->npassed; i++)
-		fprintf(f, "zcp: %s passed over: %s\n", c->passed[i].name,
+		fprintf(f, "zcp: %s passed over: %s%s\n", c->passed[i].name,
+			c->passed[i].err ? "the kernel refused it: " : "",
 			c->passed[i].err ? strerror(c->passed[i].err)
 					 : c->passed[i].why);
 	report_human(rate, sizeof rate, secs > 0 ? (double)c->done / secs : 0,

@@ -77,7 +77,7 @@ Architecture: $(dpkg --print-architecture)"
 	local depends lib pkg
 	depends=$(dpkg-deb -f "$deb" Depends)
 	for lib in $(ldd "$TOP/zcp" | awk '$2 == "=>" && $3 ~ /^\// { print $3 }'); do
-		pkg=$(dpkg -S "$lib" 2>/dev/null || dpkg -S "${lib#/usr}") ||
+		pkg=$(dpkg -S "$lib" 2>/dev/null || dpkg -S "${lib#/usr}" 2>/dev/null || dpkg -S "/usr$lib") ||
 			fail "no package owns $lib"
 		pkg=${pkg%%:*}
 		[[ ", $depends," == *", $pkg"[\ ,]* ]] ||
