@@ -359,9 +359,33 @@ static int unix_listen(struct endpoint *e)
 	return fd;
 }
 
+/* 0, 1 and 2 as they were when zcp started: 1 where closed. */
+static int stdio_closed[3];
+
+void endpoint_guard_stdio(void)
+{
+	for (int fd = 0; fd < 3; fd++) {
+		if (fcntl(fd, F_GETFD) >= 0 || errno != EBADF)
+			continue;
+		/* Lower descriptors are open, so this takes fd itself. */
+		int n = open("/dev/null", fd ? O_WRONLY : O_RDONLY);
+
+		if (n == fd)
+			stdio_closed[fd] = 1;
+		else if (n >= 0)
+			close(n);
+	}
+}
+
 static int check_access(int fd, int want_write)
 {
-	int fl = fcntl(fd, F_GETFL);
+	int fl;
+
+	if (fd >= 0 && fd < 3 && stdio_closed[fd]) {
+		errno = EBADF;
+		return -1;
+	}
+	fl = fcntl(fd, F_GETFL);
 
 	if (fl < 0)
 		return -1;

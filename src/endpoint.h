@@ -69,6 +69,11 @@ void endpoint_cleanup(struct endpoint *e);
 
 const char *endpoint_kind_name(enum endpoint_kind k);
 
+/* Fills any of 0, 1, 2 that is closed with /dev/null, so that no
+ * descriptor zcp or a library opens takes its place; "-" and fd:N still
+ * see such a descriptor as closed. Call first. */
+void endpoint_guard_stdio(void);
+
 /* Moves fd to a number above 2 (zcp's descriptors never take 0, 1, 2).
  * Returns the new descriptor, or -1 with errno set and fd closed. */
 int fd_high(int fd);

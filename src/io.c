@@ -53,13 +53,19 @@ int io_retry_pair(int in, int out)
 	return 0;
 }
 
+ssize_t io_interrupted(void)
+{
+	errno = EINTR;
+	return -1;
+}
+
 ssize_t io_read(int fd, void *buf, size_t len)
 {
 	ssize_t n;
 
 	do {
 		io_syscalls++;
-		n = read(fd, buf, len);
+		n = io_signal ? io_interrupted() : read(fd, buf, len);
 	} while (n < 0 && io_retry(fd, POLLIN));
 	return n;
 }
@@ -71,7 +77,7 @@ int io_write_all(int fd, const void *buf, size_t len, off_t *done)
 
 	while (len > 0) {
 		io_syscalls++;
-		n = write(fd, p, len);
+		n = io_signal ? io_interrupted() : write(fd, p, len);
 		if (n < 0) {
 			if (io_retry(fd, POLLOUT))
 				continue;

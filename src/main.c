@@ -46,6 +46,13 @@ static void cleanup(void)
 	endpoint_cleanup(&opt.dst);
 }
 
+/* Whether DST is a file zcp opened to replace, and so cuts to size. */
+static int replaces_dst(void)
+{
+	return opt.dst.type == EP_PATH && opt.dst.kind == KIND_FILE &&
+	       !opt.append && !opt.seek_set;
+}
+
 /* A runtime error: the report, then what failed (naming the side and
  * its operand, or with SIDE_NONE the method), then exit 1; after SIGINT
  * or SIGTERM, the report and death by that signal. */
@@ -65,6 +72,9 @@ static void __attribute__((noreturn)) fail(enum side side)
 
 	progress_stop();
 	stats_end(&cp);
+	/* DST holds exactly the bytes reported, not them and an old tail. */
+	if (cp.done > 0 && opt.dst.fd >= 0 && replaces_dst())
+		(void)!ftruncate(opt.dst.fd, cp.done);
 	if (side == SIDE_WRITE && err == EPIPE && !sigpipe_ignored &&
 	    opt.dst.kind == KIND_PIPE) {
 		/* Like cat: a reader that went away ends us quietly. */
@@ -216,6 +226,22 @@ static void check_method(void)
 	}
 }
 
+/* A socket SRC is known to be one before it is opened: a named method
+ * that cannot serve the pair is refused before a peer is accepted. */
+static void check_socket_src(void)
+{
+	if (!opt.method || opt.explain || opt.bench ||
+	    opt.src.type == EP_PATH || opt.src.type == EP_STDIO ||
+	    opt.src.type == EP_FD)
+		return;
+	opt.src.kind = KIND_SOCKET;
+	cp.src = &opt.src;
+	cp.dst = &opt.dst;
+	probe_dst(&opt.dst);
+	cp.direct = opt.direct;
+	check_method();
+}
+
 static void open_dst(void)
 {
 	if (endpoint_open_dst(&opt.dst, opt.append) < 0 ||
@@ -299,8 +325,7 @@ static void finish_dst(void)
 {
 	struct endpoint *d = &opt.dst;
 
-	if (d->type == EP_PATH && d->kind == KIND_FILE && !opt.append &&
-	    !opt.seek_set && ftruncate(d->fd, cp.done) < 0)
+	if (replaces_dst() && ftruncate(d->fd, cp.done) < 0)
 		fail(SIDE_WRITE);
 	if (d->owned && d->kind == KIND_SOCKET && shutdown(d->fd, SHUT_WR) < 0)
 		fail(SIDE_WRITE);
@@ -317,11 +342,13 @@ int main(int argc, char **argv)
 	double secs;
 
 	options_parse(&opt, argc, argv);
+	endpoint_guard_stdio();
 	progress_init(opt.progress);
 	signals_init();
 	if (opt.bench)
 		bench_check(&opt);
 	stats_start();
+	check_socket_src();
 	open_endpoints();
 	cp.src = &opt.src;
 	cp.dst = &opt.dst;
@@ -337,9 +364,13 @@ int main(int argc, char **argv)
 	if (skip_src(opt.src.fd, opt.offset) < 0)
 		fail(SIDE_READ);
 	m = run_copy();
+	if (io_signal)
+		fail(SIDE_READ);	/* reports, then dies by the signal */
 	progress_stop();
 	stats_end(&cp);
 	finish_dst();
+	if (io_signal)
+		fail(SIDE_WRITE);
 	secs = elapsed();
 	endpoint_close(&opt.src);
 	stats_report(&opt, &cp, m->name, secs, NULL);

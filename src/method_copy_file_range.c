@@ -41,7 +41,8 @@ static int cfr_copy(struct copy *c)
 		if (want > CFR_MAX)
 			want = CFR_MAX;
 		io_syscalls++;
-		n = copy_file_range(c->in, NULL, c->out, NULL, want, 0);
+		n = io_signal ? io_interrupted()
+			      : copy_file_range(c->in, NULL, c->out, NULL, want, 0);
 		if (n < 0) {
 			if (io_retry(c->out, POLLOUT))
 				continue;

@@ -50,7 +50,8 @@ static int sf_copy(struct copy *c)
 		if (want > SENDFILE_MAX)
 			want = SENDFILE_MAX;
 		io_syscalls++;
-		n = sendfile(c->out, c->in, &pos, want);
+		n = io_signal ? io_interrupted()
+			      : sendfile(c->out, c->in, &pos, want);
 		if (n < 0) {
 			if (io_retry_pair(c->in, c->out))
 				continue;

@@ -74,6 +74,20 @@ static unsigned more_flag(const struct copy *c, off_t after, int src_has_more)
 	return src_has_more ? SPLICE_F_MORE : 0;
 }
 
+/* Which side a failed splice between a pipe and something else failed
+ * on: a pipe itself fails only when its reader is gone (EPIPE), so the
+ * other end is to blame for the rest. */
+static enum side direct_side(const struct copy *c, int err)
+{
+	if (err == EPIPE && c->dst->kind == KIND_PIPE)
+		return SIDE_WRITE;
+	if (c->src->kind == KIND_PIPE && c->dst->kind != KIND_PIPE)
+		return SIDE_WRITE;
+	if (c->dst->kind == KIND_PIPE && c->src->kind != KIND_PIPE)
+		return SIDE_READ;
+	return error_side(err);
+}
+
 /* One side is a pipe: no copy of our own in between. */
 static int splice_direct(struct copy *c)
 {
@@ -85,7 +99,8 @@ static int splice_direct(struct copy *c)
 		ssize_t n;
 
 		io_syscalls++;
-		n = splice(c->in, NULL, c->out, NULL, want,
+		n = io_signal ? io_interrupted()
+			      : splice(c->in, NULL, c->out, NULL, want,
 			   flags | more_flag(c, (off_t)want, 0));
 		if (n < 0) {
 			if (io_retry_pair(c->in, c->out))
@@ -94,7 +109,7 @@ static int splice_direct(struct copy *c)
 				c->fallback_errno = errno;
 				return COPY_FALLBACK;
 			}
-			c->side = error_side(errno);
+			c->side = direct_side(c, errno);
 			return COPY_ERROR;
 		}
 		if (n == 0)
@@ -172,7 +187,8 @@ static int splice_via_pipe(struct copy *c)
 		if (want > (size_t)size)
 			want = (size_t)size;
 		io_syscalls++;
-		n = splice(c->in, NULL, p[1], NULL, want, flags);
+		n = io_signal ? io_interrupted()
+			      : splice(c->in, NULL, p[1], NULL, want, flags);
 		if (n < 0) {
 			if (io_retry(c->in, POLLIN))
 				continue;

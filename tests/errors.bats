@@ -215,3 +215,65 @@ fails_with() {
 	assert_failure 1
 	[ "$stderr" = "zcp: read $T/nope: No such file or directory" ]
 }
+
+@test "SIGTERM stops a copy that never blocks, for every method" {
+	truncate -s 64G "$T/big" || skip "no sparse files here"
+	for m in $(methods) auto; do
+		dst=/dev/null
+		serves "$m" file chr || dst=$T/dst
+		rm -f "$T/dst"
+		env --default-signal=INT,TERM "$ZCP" -m "$m" -b 4096 "$T/big" "$dst" 2>"$T/err" 3>&- &
+		pid=$!
+		( sleep 20; kill -9 "$pid" ) 2>/dev/null 3>&- &
+		sleep 0.5
+		kill -TERM "$pid"
+		st=0
+		wait "$pid" || st=$?
+		[ "$st" -eq 143 ] || { echo "$m: exit $st"; cat "$T/err"; false; }
+		grep -qE '^zcp: [0-9]+ bytes' "$T/err"
+		if [ "$dst" != /dev/null ]; then
+			n=$(sed -n 's/^zcp: \([0-9]*\) bytes.*/\1/p' "$T/err" | head -n 1)
+			[ "$(stat -c %s "$T/dst")" -eq "$n" ]
+		fi
+	done
+}
+
+@test "an interrupted copy leaves DST holding exactly the reported bytes" {
+	mkdata "$T/src" 1000
+	mkdata "$T/dst" 5000000
+	mkfifo "$T/fifo"
+	env --default-signal=INT,TERM "$ZCP" -m rw "$T/fifo" "$T/dst" 2>"$T/err" 3>&- &
+	pid=$!
+	exec 4>"$T/fifo"
+	cat "$T/src" >&4
+	sleep 0.3
+	kill -TERM "$pid"
+	st=0
+	wait "$pid" || st=$?
+	exec 4>&-
+	[ "$st" -eq 143 ]
+	grep -q '^zcp: 1000 bytes' "$T/err"
+	cmp "$T/src" "$T/dst"
+}
+
+@test "with 0, 1 and 2 closed, no descriptor of zcp's takes their place" {
+	mkdata "$T/src" 100000
+	for m in $(methods) auto; do
+		serves "$m" file file || continue
+		run strace -f -o "$T/trace" -e trace=openat,eventfd2,signalfd4,io_uring_setup,io_setup,pipe2 \
+			"$ZCP" -q -m "$m" --progress=always "$T/src" "$T/dst" <&- >&-
+		assert_success
+		cmp "$T/src" "$T/dst"
+		# Only the loader's short-lived opens and zcp's /dev/null
+		# placeholders may return 0 or 1.
+		! grep -E '= [012]$|pipe2\(\[[012],|, [012]\]' "$T/trace" | grep -v -e '\.so' -e '"/dev/null"'
+	done
+}
+
+@test "a named method that cannot serve a socket SRC is refused before listening" {
+	run --separate-stderr "$ZCP" -m copy_file_range "unix-listen:$T/sock" "$T/dst"
+	assert_failure 2
+	[[ "$stderr" == *"method copy_file_range cannot copy from socket to file"* ]]
+	[ ! -e "$T/sock" ]
+	[ ! -e "$T/dst" ]
+}
