@@ -11,6 +11,14 @@ volatile sig_atomic_t io_signal;
 unsigned long io_syscalls;
 static const char *message;
 
+int io_stopped(void)
+{
+	if (!io_signal)
+		return 0;
+	errno = EINTR;
+	return 1;
+}
+
 int io_wait(int fd, short events)
 {
 	struct pollfd p = { .fd = fd, .events = events };
@@ -58,6 +66,8 @@ ssize_t io_read(int fd, void *buf, size_t len)
 	ssize_t n;
 
 	do {
+		if (io_stopped())
+			return -1;
 		io_syscalls++;
 		n = read(fd, buf, len);
 	} while (n < 0 && io_retry(fd, POLLIN));
@@ -70,6 +80,8 @@ int io_write_all(int fd, const void *buf, size_t len, off_t *done)
 	ssize_t n;
 
 	while (len > 0) {
+		if (io_stopped())
+			return -1;
 		io_syscalls++;
 		n = write(fd, p, len);
 		if (n < 0) {

@@ -49,6 +49,11 @@ static int sf_copy(struct copy *c)
 
 		if (want > SENDFILE_MAX)
 			want = SENDFILE_MAX;
+		if (io_stopped()) {
+			c->side = SIDE_READ;
+			rc = COPY_ERROR;
+			break;
+		}
 		io_syscalls++;
 		n = sendfile(c->out, c->in, &pos, want);
 		if (n < 0) {
