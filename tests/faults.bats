@@ -303,3 +303,276 @@ fallback() {
 		[[ "$stderr" == *"method rw"* ]]
 	done
 }
+
+# peer MODE ARG...: a TCP peer on 127.0.0.1 for zcp, bounded by timeout;
+# prints its port on fd 3's file $T/port when listening.
+#   send PORT FILE N PIECE: connects, sends N bytes of FILE in pieces of
+#     1 to PIECE bytes (flushed one by one), then resets the connection
+#     if RESET=1, else closes it.
+#   stall: listens, accepts one connection, reads nothing until
+#     $PORTFILE.stop exists.
+#   reset-after N: listens, reads N bytes, then resets the connection.
+peer() {
+	timeout 20 python3 - "$@" <<'PY'
+import os, random, socket, struct, sys, time
+mode = sys.argv[1]
+def reset(s):
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    s.close()
+if mode == "send":
+    port, path, n, piece = int(sys.argv[2]), sys.argv[3], int(sys.argv[4]), int(sys.argv[5])
+    s = socket.create_connection(("127.0.0.1", port))
+    s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    data = open(path, "rb").read(n)
+    i = 0
+    while i < len(data):
+        k = random.randint(1, piece)
+        s.sendall(data[i:i + k])
+        i += k
+        if piece < 100 and random.randint(0, 3) == 0:
+            time.sleep(0.0005)
+    if os.environ.get("RESET") == "1":
+        time.sleep(0.3)
+        reset(s)
+    else:
+        s.close()
+else:
+    l = socket.socket()
+    l.bind(("127.0.0.1", 0))
+    l.listen(1)
+    open(os.environ["PORTFILE"] + ".t", "w").write(str(l.getsockname()[1]))
+    os.rename(os.environ["PORTFILE"] + ".t", os.environ["PORTFILE"])
+    c, _ = l.accept()
+    if mode == "stall":
+        # Reading nothing, until told to stop ($PORTFILE.stop).
+        while not os.path.exists(os.environ["PORTFILE"] + ".stop"):
+            time.sleep(0.05)
+    else:
+        got, want = 0, int(sys.argv[2])
+        with open(sys.argv[3], "wb") as f:
+            while got < want:
+                b = c.recv(min(65536, want - got))
+                if not b:
+                    break
+                f.write(b)
+                got += len(b)
+        reset(c)
+PY
+}
+
+# pid_of_child PID: the process PID started (timeout's or strace's child).
+pid_of_child() {
+	local i c
+	for i in $(seq 1 100); do
+		c=$(pgrep -P "$1" | head -1)
+		[ -n "$c" ] && { echo "$c"; return 0; }
+		sleep 0.02
+	done
+	return 1
+}
+
+@test "a sending peer that resets the connection: read error, DST holds what was reported" {
+	for m in $(methods) auto; do
+		serves "$m" socket file || continue
+		rm -f "$T/dst"
+		timeout 20 "$ZCP" -m "$m" tcp-listen:0 "$T/dst" 2>"$T/lerr" 3>&- &
+		zpid=$!
+		port=$(wait_port "$T/lerr")
+		RESET=1 peer send "$port" "$T/src" 300000 65536
+		st=0
+		wait "$zpid" || st=$?
+		stderr=$(cat "$T/lerr")
+		echo "$m: status $st: $stderr"
+		[ "$st" -eq 1 ]
+		says "zcp: read tcp-listen:0: Connection reset by peer"
+		n=$(sed -n 's/^zcp: \([0-9]*\) byte.* copied, .*/\1/p' "$T/lerr")
+		[ -n "$n" ] && [ "$n" -le 300000 ]
+		holds "$n"
+	done
+}
+
+@test "a receiving peer that resets the connection: write error, the bytes it got are SRC's" {
+	mkdata "$T/src" 20000000
+	for m in $(methods) auto; do
+		serves "$m" file socket || continue
+		rm -f "$T/got" "$T/port"
+		PORTFILE=$T/port peer reset-after 200000 "$T/got" 3>&- &
+		ppid=$!
+		wait_path "$T/port"
+		run --separate-stderr timeout 20 "$ZCP" -m "$m" "$T/src" "tcp:127.0.0.1:$(cat "$T/port")"
+		wait "$ppid"
+		echo "$m: status $status: $stderr"
+		assert_failure 1
+		[[ "${stderr##*$'\n'}" =~ ^"zcp: write tcp:127.0.0.1:"[0-9]+": "(Connection reset by peer|Broken pipe)$ ]]
+		n=$(sed -n 's/^zcp: \([0-9]*\) byte.* copied, .*/\1/p' <<< "$stderr")
+		[ "$n" -ge 200000 ] && [ "$n" -lt 20000000 ]
+		[ "$(stat -c %s "$T/got")" -eq 200000 ]
+		range "$T/src" 0 200000 | cmp - "$T/got"
+	done
+}
+
+@test "a peer that stops reading: zcp waits; SIGTERM gives the report and death by the signal" {
+	truncate -s 200M "$T/big"
+	for m in rw sendfile splice; do
+		rm -f "$T/port"
+		PORTFILE=$T/port peer stall 3>&- &
+		ppid=$!
+		wait_path "$T/port"
+		env --default-signal=INT,TERM timeout 20 "$ZCP" -m "$m" "$T/big" "tcp:127.0.0.1:$(cat "$T/port")" 2>"$T/err" 3>&- &
+		tpid=$!
+		zpid=$(pid_of_child "$tpid")
+		sleep 0.5
+		# Blocked in the kernel, not finished and not spinning.
+		kill -0 "$zpid"
+		[[ "$(cat /proc/"$zpid"/stat)" =~ \)\ S ]]
+		kill -TERM "$zpid"
+		st=0
+		wait "$tpid" || st=$?
+		touch "$T/port.stop"
+		wait "$ppid"
+		rm "$T/port.stop"
+		echo "$m: status $st: $(cat "$T/err")"
+		[ "$st" -eq 143 ]
+		grep -qE '^zcp: [0-9]+ bytes \(.*\) copied' "$T/err"
+		! grep -q 'zcp: write' "$T/err"
+	done
+}
+
+@test "a peer that sends in tiny pieces: every byte, once, in order" {
+	for m in $(methods) auto; do
+		serves "$m" socket file || continue
+		rm -f "$T/dst"
+		timeout 20 "$ZCP" -m "$m" tcp-listen:0 "$T/dst" 2>"$T/lerr" 3>&- &
+		zpid=$!
+		port=$(wait_port "$T/lerr")
+		peer send "$port" "$T/src" 6000 13
+		wait "$zpid"
+		grep -q '^zcp: 6000 bytes' "$T/lerr"
+		range "$T/src" 0 6000 | cmp - "$T/dst"
+	done
+}
+
+@test "a non-blocking stdin is waited on with poll, not spun on" {
+	for m in $(methods) auto; do
+		serves "$m" pipe file || continue
+		rm -f "$T/dst"
+		run --separate-stderr bash -c '(sleep 0.3; cat "$1") |
+			python3 -c "import fcntl, os, sys
+fcntl.fcntl(0, fcntl.F_SETFL, fcntl.fcntl(0, fcntl.F_GETFL) | os.O_NONBLOCK)
+os.execvp(sys.argv[1], sys.argv[1:])" "$2" -v -m "$3" - "$4"' _ "$T/src" "$ZCP" "$m" "$T/dst"
+		echo "$m: $stderr"
+		assert_success
+		cmp "$T/src" "$T/dst"
+		calls=$(sed -n 's/.*; \([0-9]*\) system calls.*/\1/p' <<< "$stderr")
+		[ "$calls" -lt 500 ]
+	done
+}
+
+@test "a terminal as SRC: lines as typed, to end of file" {
+	for m in rw auto; do
+		rm -f "$T/dst"
+		printf 'hello\nworld\n\004' | script -qec "'$ZCP' -m $m - '$T/dst'" /dev/null
+		[ "$(cat "$T/dst")" = $'hello\nworld' ]
+		[ "$(stat -c %s "$T/dst")" -eq 12 ]
+	done
+	for m in splice; do
+		run bash -c "printf 'x\n\004' | script -qec \"'$ZCP' -m $m - '$T/dst2'\" /dev/null"
+		assert_failure 2
+		assert_output --partial "splice cannot read from a terminal"
+		[ ! -e "$T/dst2" ]
+	done
+}
+
+# started FILE: waits until FILE has bytes: the copy has begun.
+started() {
+	local i
+	for i in $(seq 1 250); do
+		[ -s "$1" ] && return 0
+		sleep 0.02
+	done
+	echo "$1 stayed empty" >&2
+	return 1
+}
+
+# The call each method's loop makes once per block, file to file.
+loop_syscall() {
+	case $1 in
+	rw) echo read ;;
+	aio) echo io_submit ;;
+	io_uring) echo io_uring_enter ;;
+	*) echo "$1" ;;
+	esac
+}
+
+@test "a SRC that shrinks during the copy: a prefix of the old SRC, reported exactly" {
+	for m in $(methods); do
+		mkdata "$T/src" "$SIZE"
+		cp "$T/src" "$T/orig"
+		rm -f "$T/dst"
+		sys=$(loop_syscall "$m")
+		# Each block waits 30 ms: SRC is cut to a half while the copy runs.
+		( trap '' USR1; exec env ASAN_OPTIONS=detect_leaks=0 strace -f -qq -o /dev/null \
+			-e inject="$sys:delay_enter=30000:when=2+" \
+			"$ZCP" -m "$m" -b 64K -d 1 "$T/src" "$T/dst" ) 2>"$T/err" 3>&- &
+		spid=$!
+		started "$T/dst"
+		sleep 0.05
+		truncate -s 500000 "$T/src"
+		wait "$spid"
+		n=$(sed -n 's/^zcp: \([0-9]*\) byte.* copied, .*/\1/p' "$T/err")
+		echo "$m: $(cat "$T/err")"
+		[ "$n" -ge 500000 ] && [ "$n" -le "$SIZE" ]
+		[ "$(stat -c %s "$T/dst")" -eq "$n" ]
+		range "$T/orig" 0 "$n" | cmp - "$T/dst"
+	done
+}
+
+@test "SIGINT and SIGTERM mid-copy, every method: the report, DST holds it, death by the signal" {
+	for m in $(methods); do
+		for sig in INT TERM; do
+			rm -f "$T/dst"
+			sys=$(loop_syscall "$m")
+			( trap '' USR1; exec env --default-signal=INT,TERM ASAN_OPTIONS=detect_leaks=0 \
+				strace -f -qq -o /dev/null -e inject="$sys:delay_enter=50000:when=3+" \
+				"$ZCP" -m "$m" -b 64K -d 1 "$T/src" "$T/dst" ) 2>"$T/err" 3>&- &
+			spid=$!
+			zpid=$(pid_of_child "$spid")
+			started "$T/dst"
+			sleep 0.1
+			kill -"$sig" "$zpid"
+			st=0
+			wait "$spid" || st=$?
+			echo "$m $sig: status $st: $(cat "$T/err")"
+			[ "$st" -eq $((128 + $(kill -l "$sig"))) ]
+			n=$(sed -n 's/^zcp: \([0-9]*\) byte.* copied, .*/\1/p' "$T/err")
+			[ -n "$n" ] && [ "$n" -gt 0 ] && [ "$n" -lt "$SIZE" ]
+			holds "$n"
+		done
+	done
+}
+
+@test "a tmpfs that fills up: No space left on device, DST holds what was reported" {
+	if ! unshare -Urm true 2>/dev/null; then
+		skip "no user namespaces here (unshare -Urm fails): cannot mount a small tmpfs"
+	fi
+	mkdir "$T/mnt"
+	for m in $(methods) auto; do
+		rm -f "$T/got" "$T/err"
+		# SRC and DST share the 2 MiB file system: 1.5 MB and what fits.
+		mkdata "$T/big" 1500000
+		unshare -Urm bash -c '
+			mount -t tmpfs -o size=2m none "$1" || exit 99
+			head -c 1500000 "$2" > "$1/src"
+			"$3" -m "$4" "$1/src" "$1/dst" 2> "$5/err"
+			echo $? > "$5/status"
+			cp "$1/dst" "$5/got"
+			cp "$1/src" "$5/fullsrc"' _ "$T/mnt" "$T/big" "$ZCP" "$m" "$T"
+		echo "$m: $(cat "$T/status"): $(cat "$T/err")"
+		[ "$(cat "$T/status")" -eq 1 ]
+		grep -qx "zcp: write $T/mnt/dst: No space left on device" "$T/err"
+		n=$(sed -n 's/^zcp: \([0-9]*\) byte.* copied, .*/\1/p' "$T/err")
+		[ "$n" -gt 0 ] && [ "$n" -lt 1500000 ]
+		[ "$(stat -c %s "$T/got")" -eq "$n" ]
+		range "$T/fullsrc" 0 "$n" | cmp - "$T/got"
+	done
+}
