@@ -308,15 +308,15 @@ direct_here() {
 	mkdata "$T/src" 100000
 	run strace -o /dev/null -e inject=io_uring_setup:error=ENOSYS "$ZCP" -m io_uring "$T/src" "$T/dst"
 	assert_failure 1
-	assert_output --partial "zcp: method io_uring: Function not implemented"
-	run strace -o /dev/null -e inject=io_uring_setup:error=ENOSYS "$ZCP" -v "$T/src" "$T/dst"
+	assert_output --partial "zcp: method io_uring: the kernel refused it: Function not implemented"
+	run strace -o /dev/null -e inject=io_uring_setup:error=ENOSYS "$ZCP" -v --direct "$T/src" "$T/dst"
 	assert_success
 	assert_output --partial "io_uring passed over: Function not implemented"
 	cmp "$T/src" "$T/dst"
 	rm -f "$T/dst"
 	run strace -o /dev/null -e inject=io_setup:error=EAGAIN "$ZCP" -m aio "$T/src" "$T/dst"
 	assert_failure 1
-	assert_output --partial "zcp: method aio: Resource temporarily unavailable"
+	assert_output --partial "zcp: method aio: the kernel refused it: Resource temporarily unavailable"
 }
 
 # interrupt SIGNAL: a pipe feeds 3 MiB and stays open; once DST holds the
