@@ -44,6 +44,37 @@ check: deps-check zcp $(SAN_DIR)/zcp
 	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	ZCP=$(CURDIR)/$(SAN_DIR)/zcp bats tests
 
+# libFuzzer harnesses (fuzz/) for the number, address and --flags
+# parsers, built with clang and the sanitizers; each runs FUZZ_TIME
+# seconds from the committed seeds in fuzz/corpus/. New inputs it finds
+# go to build-fuzz/corpus-*, not into the repository.
+FUZZ_CC ?= clang
+FUZZ_TIME ?= 20
+FUZZ_DIR := build-fuzz
+FUZZ_TARGETS := size endpoint flags
+FUZZ_OBJS := $(patsubst src/%.c,$(FUZZ_DIR)/%.o,$(filter-out src/main.c,$(SRCS)))
+FUZZ_FLAGS := -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=undefined
+
+$(FUZZ_DIR)/%.o: src/%.c | $(FUZZ_DIR)
+	$(FUZZ_CC) $(CFLAGS) $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link -c -o $@ $<
+
+$(FUZZ_DIR)/fuzz_%: fuzz/fuzz_%.c $(FUZZ_OBJS)
+	$(FUZZ_CC) $(CFLAGS) $(FUZZ_FLAGS) -fsanitize=fuzzer -Isrc -o $@ $< \
+		$(FUZZ_OBJS) $(LDLIBS)
+
+.SECONDARY: $(FUZZ_OBJS)
+
+$(FUZZ_DIR):
+	mkdir -p $@
+
+fuzz: deps-fuzz $(addprefix $(FUZZ_DIR)/fuzz_,$(FUZZ_TARGETS))
+	set -e; for t in $(FUZZ_TARGETS); do \
+		mkdir -p $(FUZZ_DIR)/corpus-$$t; \
+		$(FUZZ_DIR)/fuzz_$$t -max_total_time=$(FUZZ_TIME) -timeout=5 \
+			-rss_limit_mb=1024 -print_final_stats=1 \
+			$(FUZZ_DIR)/corpus-$$t fuzz/corpus/$$t; \
+	done
+
 demo: deps-demo zcp
 	scripts/demo
 
@@ -107,9 +138,10 @@ deb: deps-deb zcp
 		$(DEB_OUT)/zcp_$${v}_$$arch.deb
 
 clean:
-	rm -rf zcp src/*.o src/*.d $(SAN_DIR) $(DEB_DIR) man/zcp.1-t zcp_*.deb
+	rm -rf zcp src/*.o src/*.d $(SAN_DIR) $(FUZZ_DIR) $(DEB_DIR) man/zcp.1-t \
+		zcp_*.deb
 
-.PHONY: all check demo install uninstall man deb clean deps-check deps-demo \
-	deps-man deps-deb
+.PHONY: all check demo fuzz install uninstall man deb clean deps-check \
+	deps-demo deps-man deps-deb deps-fuzz
 
--include $(OBJS:.o=.d) $(SAN_OBJS:.o=.d)
+-include $(OBJS:.o=.d) $(SAN_OBJS:.o=.d) $(FUZZ_OBJS:.o=.d)

@@ -11,6 +11,7 @@
 #include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "async.h"
@@ -423,7 +424,9 @@ static void reap(struct run *r)
 	int n = r->ops->reap(r->ctx, r->ev, r->nslot);
 
 	if (n < 0) {
-		if (errno == EINTR) {
+		/* Interrupted, or short of kernel resources: what is in
+		 * flight is still coming, so wait again. */
+		if (errno == EINTR || errno == EAGAIN) {
 			if (io_signal)
 				fail_run(r, SIDE_READ, EINTR);
 			return;
@@ -447,6 +450,8 @@ static void reap(struct run *r)
 
 static void submit(struct run *r)
 {
+	int idle = 0;
+
 	while (r->queued > 0) {
 		int n = r->ops->submit(r->ctx);
 
@@ -455,8 +460,18 @@ static void submit(struct run *r)
 			r->inflight += n;
 			continue;
 		}
+		/* io_uring_enter may wait (for a polled ring) and be
+		 * interrupted; nothing was taken, so ask again. */
+		if (n < 0 && errno == EINTR && !io_signal)
+			continue;
 		if ((n == 0 || errno == EAGAIN) && r->inflight > 0) {
 			reap(r);	/* the kernel is full: make room */
+			continue;
+		}
+		/* Short of resources with none of ours in flight: others
+		 * hold them; try again shortly, for up to a second. */
+		if (n < 0 && errno == EAGAIN && !io_signal && idle++ < 1000) {
+			nanosleep(&(struct timespec){ .tv_nsec = 1000000 }, NULL);
 			continue;
 		}
 		fail_run(r, SIDE_NONE, n == 0 ? EAGAIN : errno);

@@ -11,6 +11,14 @@ volatile sig_atomic_t io_signal;
 unsigned long io_syscalls;
 static const char *message;
 
+int io_stopped(void)
+{
+	if (!io_signal)
+		return 0;
+	errno = EINTR;
+	return 1;
+}
+
 int io_wait(int fd, short events)
 {
 	struct pollfd p = { .fd = fd, .events = events };
@@ -53,19 +61,15 @@ int io_retry_pair(int in, int out)
 	return 0;
 }
 
-ssize_t io_interrupted(void)
-{
-	errno = EINTR;
-	return -1;
-}
-
 ssize_t io_read(int fd, void *buf, size_t len)
 {
 	ssize_t n;
 
 	do {
+		if (io_stopped())
+			return -1;
 		io_syscalls++;
-		n = io_signal ? io_interrupted() : read(fd, buf, len);
+		n = read(fd, buf, len);
 	} while (n < 0 && io_retry(fd, POLLIN));
 	return n;
 }
@@ -76,8 +80,10 @@ int io_write_all(int fd, const void *buf, size_t len, off_t *done)
 	ssize_t n;
 
 	while (len > 0) {
+		if (io_stopped())
+			return -1;
 		io_syscalls++;
-		n = io_signal ? io_interrupted() : write(fd, p, len);
+		n = write(fd, p, len);
 		if (n < 0) {
 			if (io_retry(fd, POLLOUT))
 				continue;

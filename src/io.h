@@ -14,10 +14,10 @@ extern volatile sig_atomic_t io_signal;
 /* System calls made by the copy, for the verbose report. */
 extern unsigned long io_syscalls;
 
-/* Sets errno to EINTR and returns -1: what a copy loop's call "returns"
- * once a terminating signal was caught, since calls on regular files
- * finish short instead of failing with EINTR. */
-ssize_t io_interrupted(void);
+/* 1, with errno EINTR, once a terminating signal was caught: a loop
+ * checks it before each call, because reading and writing regular files
+ * is never interrupted and would otherwise run on to the end. */
+int io_stopped(void);
 
 /* Waits until fd is ready for events (POLLIN or POLLOUT).
  * Returns 0, or -1 with errno set (EINTR after a signal). */

@@ -80,7 +80,8 @@ static int aio_submit(void *ctx)
 	int n = io_submit(a->io, a->nqueued, a->queued);
 
 	if (n < 0) {
-		if (n != -EAGAIN)
+		/* EAGAIN and EINTR took nothing: the caller submits again. */
+		if (n != -EAGAIN && n != -EINTR)
 			a->nqueued = 0;
 		errno = -n;
 		return -1;

@@ -40,9 +40,12 @@ static int cfr_copy(struct copy *c)
 
 		if (want > CFR_MAX)
 			want = CFR_MAX;
+		if (io_stopped()) {
+			c->side = SIDE_READ;
+			return COPY_ERROR;
+		}
 		io_syscalls++;
-		n = io_signal ? io_interrupted()
-			      : copy_file_range(c->in, NULL, c->out, NULL, want, 0);
+		n = copy_file_range(c->in, NULL, c->out, NULL, want, 0);
 		if (n < 0) {
 			if (io_retry(c->out, POLLOUT))
 				continue;

@@ -49,9 +49,13 @@ static int sf_copy(struct copy *c)
 
 		if (want > SENDFILE_MAX)
 			want = SENDFILE_MAX;
+		if (io_stopped()) {
+			c->side = SIDE_READ;
+			rc = COPY_ERROR;
+			break;
+		}
 		io_syscalls++;
-		n = io_signal ? io_interrupted()
-			      : sendfile(c->out, c->in, &pos, want);
+		n = sendfile(c->out, c->in, &pos, want);
 		if (n < 0) {
 			if (io_retry_pair(c->in, c->out))
 				continue;

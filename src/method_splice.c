@@ -98,9 +98,12 @@ static int splice_direct(struct copy *c)
 		size_t want = method_chunk(c);
 		ssize_t n;
 
+		if (io_stopped()) {
+			c->side = SIDE_READ;
+			return COPY_ERROR;
+		}
 		io_syscalls++;
-		n = io_signal ? io_interrupted()
-			      : splice(c->in, NULL, c->out, NULL, want,
+		n = splice(c->in, NULL, c->out, NULL, want,
 			   flags | more_flag(c, (off_t)want, 0));
 		if (n < 0) {
 			if (io_retry_pair(c->in, c->out))
@@ -186,9 +189,13 @@ static int splice_via_pipe(struct copy *c)
 
 		if (want > (size_t)size)
 			want = (size_t)size;
+		if (io_stopped()) {
+			c->side = SIDE_READ;
+			rc = COPY_ERROR;
+			break;
+		}
 		io_syscalls++;
-		n = io_signal ? io_interrupted()
-			      : splice(c->in, NULL, p[1], NULL, want, flags);
+		n = splice(c->in, NULL, p[1], NULL, want, flags);
 		if (n < 0) {
 			if (io_retry(c->in, POLLIN))
 				continue;

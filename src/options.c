@@ -227,20 +227,25 @@ static const struct method *method_arg(const char *name)
 		    " --help lists", name);
 }
 
-/* Resolves --flags against the method's table: names in any case, or a
- * whole number taken as it is. */
-static unsigned flags_arg(const struct method *m, const char *text)
+const char *options_resolve_flags(const struct method *m, const char *text,
+				  unsigned *out)
 {
+	static char msg[640];
 	char buf[256], *tok, *save = NULL;
 	unsigned flags = 0, known = 0;
 	off_t num;
 
 	if (!m)
-		usage_error("--flags needs --method: flags belong to a method");
-	if (!m->flags || !m->flags[0].name)
-		usage_error("method %s takes no --flags", m->name);
-	if (strlen(text) >= sizeof buf)
-		usage_error("invalid --flags '%s': too long", text);
+		return "--flags needs --method: flags belong to a method";
+	if (!m->flags || !m->flags[0].name) {
+		snprintf(msg, sizeof msg, "method %s takes no --flags", m->name);
+		return msg;
+	}
+	if (strlen(text) >= sizeof buf) {
+		snprintf(msg, sizeof msg, "invalid --flags '%.300s...': too long",
+			 text);
+		return msg;
+	}
 	strcpy(buf, text);
 	for (const struct method_flag *f = m->flags; f->name; f++)
 		known |= f->value;
@@ -249,10 +254,12 @@ static unsigned flags_arg(const struct method *m, const char *text)
 
 		if (options_parse_size(tok, &num) == 0 && num <= UINT_MAX &&
 		    strspn(tok, "0123456789") == strlen(tok)) {
-			if ((unsigned)num & ~known)
-				usage_error("method %s does not take flag value"
-					    " %s: it has bits no flag names",
-					    m->name, tok);
+			if ((unsigned)num & ~known) {
+				snprintf(msg, sizeof msg, "method %s does not"
+					 " take flag value %s: it has bits no"
+					 " flag names", m->name, tok);
+				return msg;
+			}
 			flags |= (unsigned)num;
 			continue;
 		}
@@ -269,9 +276,22 @@ static unsigned flags_arg(const struct method *m, const char *text)
 				strncat(names, ", ", sizeof names - strlen(names) - 1);
 			strncat(names, f->name, sizeof names - strlen(names) - 1);
 		}
-		usage_error("method %s does not take flag '%s'; it takes %s",
-			    m->name, tok, names);
+		snprintf(msg, sizeof msg, "method %s does not take flag '%s';"
+			 " it takes %s", m->name, tok, names);
+		return msg;
 	}
+	*out = flags;
+	return NULL;
+}
+
+/* Resolves --flags, or exits with the usage error. */
+static unsigned flags_arg(const struct method *m, const char *text)
+{
+	unsigned flags = 0;
+	const char *err = options_resolve_flags(m, text, &flags);
+
+	if (err)
+		usage_error("%s", err);
 	return flags;
 }
 

@@ -41,6 +41,12 @@ void options_parse(struct options *o, int argc, char **argv);
  * fit in 63 bits. */
 int options_parse_size(const char *text, off_t *out);
 
+/* Resolves --flags text against method m's table: names in any case,
+ * or a whole number taken as it is. Returns NULL with *out set, or the
+ * usage error's message (in a static buffer). Exits on nothing. */
+const char *options_resolve_flags(const struct method *m, const char *text,
+				  unsigned *out);
+
 /* Prints "zcp: MESSAGE" and the --help hint to stderr, exits 2. */
 void usage_error(const char *fmt, ...)
 	__attribute__((noreturn, format(printf, 1, 2)));

@@ -59,7 +59,9 @@ fish_complete() {
 # expanded to --x and --no-x.
 help_options() {
 	"$ZCP" --help | awk '
-		/^ +-/ {
+		# An option starts in the first columns; a wrapped description
+		# line may start with an option name much further in.
+		/^ +-/ && index($0, $1) <= 7 {
 			for (i = 1; i <= NF && $i ~ /^-/; i++) {
 				o = $i
 				sub(/,$/, "", o)
