@@ -63,12 +63,17 @@ int method_unsupported(int err)
 	}
 }
 
-int method_read_has_more(int fd)
+int method_empty_start(struct copy *c, const char *name)
 {
-	off_t pos = lseek(fd, 0, SEEK_CUR);
+	off_t pos = lseek(c->in, 0, SEEK_CUR);
 	char b;
 
-	return pos >= 0 && pread(fd, &b, 1, pos) > 0;
+	if (pos < 0 || pread(c->in, &b, 1, pos) <= 0)
+		return 0;
+	snprintf(c->note, sizeof c->note,
+		 "%s found no bytes where read does (a file in /proc?)", name);
+	c->fallback_errno = 0;
+	return 1;
 }
 
 static long pipe_max(void)

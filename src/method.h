@@ -14,7 +14,9 @@ enum side { SIDE_NONE, SIDE_READ, SIDE_WRITE };
 enum {
 	COPY_ERROR = -1,	/* errno and side set; bytes may have moved */
 	COPY_DONE = 0,		/* end of file or count reached */
-	COPY_FALLBACK = 1,	/* not possible here, nothing moved: try the next */
+	COPY_FALLBACK = 1,	/* not possible here: try the next. Nothing reached
+				 * DST, or (splice) bytes taken from SRC were
+				 * written out by hand first and counted */
 };
 
 struct copy {
@@ -87,10 +89,11 @@ void method_advance(struct copy *c, size_t n);
 int method_unsupported(int err);
 
 /* After a zero-copy call gave 0 at the very start: 1 if read(2) would
- * still find bytes at fd's position (files in /proc report size 0 and
- * give splice, sendfile or copy_file_range nothing), 0 at a true end of
- * file. fd's position does not move. */
-int method_read_has_more(int fd);
+ * still find bytes at SRC's position (files in /proc report size 0 and
+ * give splice, sendfile or copy_file_range nothing), with c->note saying
+ * so and c->fallback_errno 0, ready for COPY_FALLBACK; 0 at a true end
+ * of file. SRC's position does not move. */
+int method_empty_start(struct copy *c, const char *name);
 
 /* Enlarges the pipe fd towards want bytes, as far as
  * /proc/sys/fs/pipe-max-size and the per-user limit allow (EPERM is

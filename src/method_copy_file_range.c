@@ -61,13 +61,8 @@ static int cfr_copy(struct copy *c)
 			return COPY_ERROR;
 		}
 		if (n == 0) {
-			if (first && method_read_has_more(c->in)) {
-				snprintf(c->note, sizeof c->note,
-					 "copy_file_range found no bytes where"
-					 " read does (a file in /proc?)");
-				c->fallback_errno = 0;
+			if (first && method_empty_start(c, "copy_file_range"))
 				return COPY_FALLBACK;
-			}
 			break;
 		}
 		first = 0;

@@ -68,13 +68,8 @@ static int sf_copy(struct copy *c)
 			break;
 		}
 		if (n == 0) {
-			if (first && method_read_has_more(c->in)) {
-				snprintf(c->note, sizeof c->note,
-					 "sendfile found no bytes where read"
-					 " does (a file in /proc?)");
-				c->fallback_errno = 0;
+			if (first && method_empty_start(c, "sendfile"))
 				return COPY_FALLBACK;
-			}
 			break;
 		}
 		first = 0;

@@ -115,8 +115,12 @@ static int splice_direct(struct copy *c)
 			c->side = direct_side(c, errno);
 			return COPY_ERROR;
 		}
-		if (n == 0)
+		if (n == 0) {
+			if (first && c->src->kind == KIND_FILE &&
+			    method_empty_start(c, "splice"))
+				return COPY_FALLBACK;
 			break;
+		}
 		first = 0;
 		c->done += n;
 		method_advance(c, (size_t)n);
@@ -209,14 +213,8 @@ static int splice_via_pipe(struct copy *c)
 			break;
 		}
 		if (n == 0) {
-			if (first && src_file &&
-			    method_read_has_more(c->in)) {
-				snprintf(c->note, sizeof c->note,
-					 "splice found no bytes where read"
-					 " does (a file in /proc?)");
-				c->fallback_errno = 0;
+			if (first && src_file && method_empty_start(c, "splice"))
 				rc = COPY_FALLBACK;
-			}
 			break;
 		}
 		method_advance(c, (size_t)n);
