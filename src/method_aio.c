@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "async.h"
+#include "io.h"
 
 struct aio {
 	io_context_t io;
@@ -79,6 +80,7 @@ static int aio_submit(void *ctx)
 	struct aio *a = ctx;
 	int n = io_submit(a->io, a->nqueued, a->queued);
 
+	io_syscalls++;
 	if (n < 0) {
 		/* EAGAIN and EINTR took nothing: the caller submits again. */
 		if (n != -EAGAIN && n != -EINTR)
@@ -99,6 +101,7 @@ static int aio_reap(void *ctx, struct async_event *ev, int max)
 	if (max > a->depth)
 		max = a->depth;
 	n = io_getevents(a->io, 1, max, a->ev, NULL);
+	io_syscalls++;
 	if (n < 0) {
 		errno = -n;
 		return -1;

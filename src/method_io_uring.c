@@ -8,6 +8,7 @@
 #include <sys/uio.h>
 
 #include "async.h"
+#include "io.h"
 
 struct uring {
 	struct io_uring ring;
@@ -90,6 +91,7 @@ static int uring_submit(void *ctx)
 	struct uring *u = ctx;
 	int n = io_uring_submit(&u->ring);
 
+	io_syscalls++;
 	if (n < 0) {
 		errno = n == -EBUSY ? EAGAIN : -n;
 		return -1;
@@ -102,8 +104,13 @@ static int uring_reap(void *ctx, struct async_event *ev, int max)
 	struct uring *u = ctx;
 	struct io_uring_cqe *cqe;
 	unsigned n;
-	int rc = io_uring_wait_cqe(&u->ring, &cqe);
+	int rc = io_uring_peek_cqe(&u->ring, &cqe);
 
+	/* Only an empty completion queue costs a system call. */
+	if (rc == -EAGAIN) {
+		rc = io_uring_wait_cqe(&u->ring, &cqe);
+		io_syscalls++;
+	}
 	if (rc < 0) {
 		errno = -rc;
 		return -1;
