@@ -1,6 +1,7 @@
 /* main.c: the pipeline. Parse options, open SRC, check, open DST, pick a
  * method, copy, finish DST, report. Only this file exits on errors. */
 #include <errno.h>
+#include <linux/magic.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
@@ -8,6 +9,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -264,6 +266,27 @@ static void open_dst(void)
 		fail(SIDE_WRITE);
 }
 
+/* A file zcp replaces on ext4 gets the blocks of the copy allocated in
+ * one piece before it starts (bench/RESULTS.md: 1.3x to 1.6x faster for
+ * 1 GiB than allocating as the pages are written, for every method).
+ * The size stays 0 (KEEP_SIZE); finish_dst's ftruncate to the bytes
+ * copied frees what a source that shrank left unused. Elsewhere it is
+ * not done: copy_file_range shares blocks on btrfs and XFS, and tmpfs
+ * measured no gain. A refusal costs nothing: the copy allocates as it
+ * goes. */
+static void prealloc_dst(void)
+{
+	struct statfs fs;
+	off_t len;
+
+	if (!replaces_dst() || fstatfs(cp.out, &fs) < 0 ||
+	    fs.f_type != EXT4_SUPER_MAGIC)
+		return;
+	len = method_expected(&cp);
+	if (len > 0)
+		(void)fallocate(cp.out, FALLOC_FL_KEEP_SIZE, 0, len);
+}
+
 /* Runs the named method, or for auto each that serves the pair until
  * one does not ask to fall back. */
 static const struct method *run_copy(void)
@@ -285,6 +308,7 @@ static const struct method *run_copy(void)
 	progress_start(&cp);
 	clock_gettime(CLOCK_MONOTONIC, &t_start);
 	started = 1;
+	prealloc_dst();
 	if (!opt.method)
 		plan_prepare(&cp);
 	for (m = opt.method ? one : plan_order(&cp); *m; m++) {

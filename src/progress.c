@@ -4,7 +4,6 @@
  * a splice or sendfile blocks on a slow peer, and the copy loops carry
  * no hooks. */
 #include <errno.h>
-#include <linux/fs.h>
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
@@ -12,7 +11,6 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/eventfd.h>
-#include <sys/ioctl.h>
 #include <sys/signalfd.h>
 #include <time.h>
 #include <unistd.h>
@@ -59,26 +57,6 @@ static double since(const struct timespec *a)
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	return (double)(now.tv_sec - a->tv_sec) +
 	       (double)(now.tv_nsec - a->tv_nsec) / 1e9;
-}
-
-/* The bytes SRC still holds from its current position, bounded by the
- * count; -1 when neither tells. */
-static off_t expected(const struct copy *c)
-{
-	off_t size = -1, pos;
-	uint64_t blk;
-
-	if (c->src->kind == KIND_FILE)
-		size = c->src->st.st_size;
-	else if (c->src->kind == KIND_BLK && ioctl(c->in, BLKGETSIZE64, &blk) == 0)
-		size = (off_t)blk;
-	if (size >= 0) {
-		pos = lseek(c->in, 0, SEEK_CUR);
-		size = pos < 0 ? -1 : pos >= size ? 0 : size - pos;
-	}
-	if (c->count >= 0 && (size < 0 || c->count < size))
-		size = c->count;
-	return size;
 }
 
 /* "zcp: N bytes (SI, IEC) copied, S s, R/s, P%, ETA H:MM:SS" */
@@ -194,7 +172,7 @@ void progress_start(const struct copy *c)
 	if (running || (!live && !usr1))
 		return;
 	copy = c;
-	total = expected(c);
+	total = method_expected(c);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	stopfd = eventfd(0, EFD_CLOEXEC);
 	if (stopfd < 0)
