@@ -210,6 +210,10 @@ static int side_init(struct run *r, struct end *sd, const struct endpoint *ep,
 	}
 	if (sd->pos && (sd->start = lseek(fd, 0, SEEK_CUR)) < 0)
 		sd->pos = 0;
+	/* Requests go to a reopen of their own; fd, inherited with
+	 * O_DIRECT, serves the unaligned ends through the page cache. */
+	if (sd->pos && fl >= 0 && (fl & O_DIRECT))
+		io_undirect(fd);
 	if (!sd->pos) {
 		snprintf(sd->how, sizeof sd->how, "%s", why ? why : "ordinary I/O");
 		return 0;

@@ -1,8 +1,10 @@
 /* io.c: retry loops shared by the methods. A descriptor a parent left
  * non-blocking gives EAGAIN; that is waited out with poll, never spun on. */
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "io.h"
@@ -10,6 +12,10 @@
 volatile sig_atomic_t io_signal;
 unsigned long io_syscalls;
 static const char *message;
+
+/* Descriptors whose O_DIRECT io_undirect cleared: SRC's and DST's. */
+static int undirected[2];
+static int nundirected;
 
 int io_stopped(void)
 {
@@ -35,6 +41,36 @@ int io_wait(int fd, short events)
 	}
 }
 
+int io_undirect(int fd)
+{
+	int saved = errno, fl = fcntl(fd, F_GETFL);
+	struct stat st;
+
+	if (fl < 0 || !(fl & O_DIRECT) || nundirected == 2 ||
+	    fstat(fd, &st) < 0 || !(S_ISREG(st.st_mode) || S_ISBLK(st.st_mode)) ||
+	    fcntl(fd, F_SETFL, fl & ~O_DIRECT) < 0) {
+		errno = saved;
+		return 0;
+	}
+	undirected[nundirected++] = fd;
+	errno = saved;
+	return 1;
+}
+
+void io_undirect_restore(void)
+{
+	int saved = errno;
+
+	while (nundirected > 0) {
+		int fd = undirected[--nundirected];
+		int fl = fcntl(fd, F_GETFL);
+
+		if (fl >= 0)
+			(void)fcntl(fd, F_SETFL, fl | O_DIRECT);
+	}
+	errno = saved;
+}
+
 int io_retry(int fd, short events)
 {
 	if (io_signal) {
@@ -45,6 +81,8 @@ int io_retry(int fd, short events)
 		return 1;
 	if (errno == EAGAIN || errno == EWOULDBLOCK)
 		return io_wait(fd, events) == 0;
+	if (errno == EINVAL)
+		return io_undirect(fd);
 	return 0;
 }
 
@@ -58,6 +96,8 @@ int io_retry_pair(int in, int out)
 		return 1;
 	if (errno == EAGAIN || errno == EWOULDBLOCK)
 		return io_wait(in, POLLIN) == 0 && io_wait(out, POLLOUT) == 0;
+	if (errno == EINVAL)
+		return io_undirect(in) | io_undirect(out);
 	return 0;
 }
 

@@ -32,12 +32,23 @@ ssize_t io_read(int fd, void *buf, size_t len);
 int io_write_all(int fd, const void *buf, size_t len, off_t *done);
 
 /* Decides after a failed call: returns 1 when it should be retried
- * (EINTR without a signal; EAGAIN once fd is ready), 0 otherwise. */
+ * (EINTR without a signal; EAGAIN once fd is ready; EINVAL on a file fd
+ * that had O_DIRECT, now cleared by io_undirect), 0 otherwise. */
 int io_retry(int fd, short events);
 
 /* As io_retry, for a call that both reads in and writes out (splice,
- * sendfile): EAGAIN waits until in is readable and out writable. */
+ * sendfile, copy_file_range): EAGAIN waits until in is readable and out
+ * writable; EINVAL clears O_DIRECT on either. */
 int io_retry_pair(int in, int out);
+
+/* A descriptor handed to zcp (fd:N, -) may carry O_DIRECT, and a call
+ * whose buffer, offset or length is not aligned fails with EINVAL having
+ * moved nothing. Like dd, zcp then goes on through the page cache: this
+ * clears O_DIRECT on fd, a regular file or block device, and returns 1;
+ * 0 if fd had no O_DIRECT. The flag lives in an open file description
+ * the caller shares, so io_undirect_restore sets it again at the end. */
+int io_undirect(int fd);
+void io_undirect_restore(void);
 
 /* A message to use instead of strerror(errno) for the next error, for
  * errors that have no errno (host name look-ups). */

@@ -72,6 +72,7 @@ static void __attribute__((noreturn)) fail(enum side side)
 
 	progress_stop();
 	stats_end(&cp);
+	io_undirect_restore();
 	/* DST holds exactly the bytes reported, not them and an old tail. */
 	if (cp.done > 0 && opt.dst.fd >= 0 && replaces_dst())
 		(void)!ftruncate(opt.dst.fd, cp.done);
@@ -369,6 +370,7 @@ int main(int argc, char **argv)
 	progress_stop();
 	stats_end(&cp);
 	finish_dst();
+	io_undirect_restore();
 	if (io_signal)
 		fail(SIDE_WRITE);
 	secs = elapsed();

@@ -180,6 +180,48 @@ run_all() {
 	done
 }
 
+# odirect MODE FILE ZCP ARGS...: runs zcp with FILE opened O_DIRECT (MODE
+# r or w) as the operand FD, stdin passed on; fails if zcp fails, or if
+# the descriptor no longer has O_DIRECT afterwards.
+odirect() {
+	python3 -c '
+import fcntl, os, subprocess, sys
+mode, path, args = sys.argv[1], sys.argv[2], sys.argv[3:]
+fl = os.O_RDONLY if mode == "r" else os.O_WRONLY | os.O_CREAT | os.O_TRUNC
+fd = os.open(path, fl | os.O_DIRECT, 0o644)
+args = [a.replace("FD", "fd:%d" % fd) for a in args]
+rc = subprocess.run(args, pass_fds=[fd]).returncode
+if not fcntl.fcntl(fd, fcntl.F_GETFL) & os.O_DIRECT:
+    sys.exit("O_DIRECT was left cleared")
+sys.exit(rc)' "$@"
+}
+
+@test "fd:N opened O_DIRECT: exact for any size; the flag is left as it was" {
+	mkdata "$T/probe" 4096
+	dd if="$T/probe" of=/dev/null iflag=direct bs=4096 status=none 2>/dev/null ||
+		skip "no O_DIRECT in $T"
+	for size in 123 4096 1048699; do
+		mkdata "$T/src" "$size"
+		for m in $(methods) auto; do
+			rm -f "$T/dst"
+			run odirect w "$T/dst" "$ZCP" -m "$m" "$T/src" FD
+			assert_success
+			assert_reported "$size"
+			cmp "$T/src" "$T/dst"
+			rm -f "$T/dst"
+			run odirect r "$T/src" "$ZCP" -m "$m" FD "$T/dst"
+			assert_success
+			cmp "$T/src" "$T/dst"
+			# A pipe hands over pieces of any length.
+			serves "$m" pipe file || continue
+			rm -f "$T/dst"
+			run odirect w "$T/dst" "$ZCP" -m "$m" - FD < <(cat "$T/src")
+			assert_success
+			cmp "$T/src" "$T/dst"
+		done
+	done
+}
+
 @test "fd:N offsets are relative to the descriptor's position" {
 	printf 'abcdefghij' > "$T/src"
 	{ head -c 2 >/dev/null; "$ZCP" -q --offset=3 fd:0 "$T/dst"; } < "$T/src"
