@@ -1,7 +1,6 @@
 /* main.c: the pipeline. Parse options, open SRC, check, open DST, pick a
  * method, copy, finish DST, report. Only this file exits on errors. */
 #include <errno.h>
-#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -254,13 +253,11 @@ static void open_dst(void)
 	}
 	if (same_file(&opt.src.st, &opt.dst.st))
 		same_file_error();
-	if (opt.append && !opt.dst.append && opt.dst.kind == KIND_FILE) {
-		int fl = fcntl(opt.dst.fd, F_GETFL);
-
-		if (fl < 0 || fcntl(opt.dst.fd, F_SETFL, fl | O_APPEND) < 0)
-			fail(SIDE_WRITE);
-		opt.dst.append = 1;
-	}
+	/* Not F_SETFL on a descriptor zcp was handed: O_APPEND would stay
+	 * on the caller's open file description after zcp exits. */
+	if (opt.append && !opt.dst.append && opt.dst.kind == KIND_FILE &&
+	    endpoint_reopen_append(&opt.dst) < 0)
+		fail(SIDE_WRITE);
 	if (opt.seek_set && lseek(opt.dst.fd, opt.seek, SEEK_CUR) < 0)
 		fail(SIDE_WRITE);
 }
