@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -10,6 +11,7 @@
 #include "io.h"
 
 volatile sig_atomic_t io_signal;
+const int io_stop_signals[] = { SIGINT, SIGTERM, SIGHUP, 0 };
 unsigned long io_syscalls;
 static const char *message;
 
@@ -28,17 +30,35 @@ int io_stopped(void)
 int io_wait(int fd, short events)
 {
 	struct pollfd p = { .fd = fd, .events = events };
+	sigset_t stop, old;
+	int rc, saved;
 
+	/* A stop signal handled between the check of io_signal and a plain
+	 * poll would leave the wait to run until fd is ready. Blocked from
+	 * before the check, it stays pending until ppoll unblocks it, and
+	 * then interrupts the wait at once. */
+	sigemptyset(&stop);
+	for (const int *sig = io_stop_signals; *sig; sig++)
+		sigaddset(&stop, *sig);
+	pthread_sigmask(SIG_BLOCK, &stop, &old);
 	for (;;) {
 		if (io_signal) {
 			errno = EINTR;
-			return -1;
+			rc = -1;
+			break;
 		}
-		if (poll(&p, 1, -1) >= 0)
-			return 0;
+		rc = ppoll(&p, 1, NULL, &old);
+		if (rc >= 0) {
+			rc = 0;
+			break;
+		}
 		if (errno != EINTR)
-			return -1;
+			break;
 	}
+	saved = errno;
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	errno = saved;
+	return rc;
 }
 
 int io_undirect(int fd)

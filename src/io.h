@@ -11,6 +11,9 @@
  * with -1 and errno EINTR once it is set. */
 extern volatile sig_atomic_t io_signal;
 
+/* The signals that stop a copy (SIGINT, SIGTERM, SIGHUP), 0-terminated. */
+extern const int io_stop_signals[];
+
 /* System calls made by the copy, for the verbose report. */
 extern unsigned long io_syscalls;
 
@@ -19,7 +22,8 @@ extern unsigned long io_syscalls;
  * is never interrupted and would otherwise run on to the end. */
 int io_stopped(void);
 
-/* Waits until fd is ready for events (POLLIN or POLLOUT).
+/* Waits until fd is ready for events (POLLIN or POLLOUT), or a stop
+ * signal comes, also one that came just before the wait began.
  * Returns 0, or -1 with errno set (EINTR after a signal). */
 int io_wait(int fd, short events);
 

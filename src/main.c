@@ -101,15 +101,14 @@ static void on_signal(int sig)
 static void signals_init(void)
 {
 	struct sigaction sa = { .sa_handler = on_signal };
-	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP };
 	struct sigaction old;
 
 	/* No SA_RESTART: a blocked call returns EINTR and the loop stops. */
 	sigemptyset(&sa.sa_mask);
-	for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++) {
-		sigaction(sigs[i], NULL, &old);
+	for (const int *sig = io_stop_signals; *sig; sig++) {
+		sigaction(*sig, NULL, &old);
 		if (old.sa_handler != SIG_IGN)
-			sigaction(sigs[i], &sa, NULL);
+			sigaction(*sig, &sa, NULL);
 	}
 	/* Past a file size limit, write's EFBIG is reported like any error. */
 	signal(SIGXFSZ, SIG_IGN);
