@@ -404,7 +404,7 @@ static void write_done(struct run *r, struct slot *s, long res)
 		s->state = S_FREE;
 		return;
 	}
-	r->c->done += res;
+	io_count_add(&r->c->done, res);
 	s->wdone += (size_t)res;
 	if (s->wdone < s->wlen) {
 		off_t off = r->out.start + s->at + (off_t)s->wdone;
@@ -607,7 +607,7 @@ static void head(struct run *r)
 		fail_run(r, SIDE_WRITE, errno);
 		return;
 	}
-	r->c->done += n;
+	io_count_add(&r->c->done, n);
 }
 
 /* The unaligned end of the last block, through the page cache, once
@@ -625,7 +625,7 @@ static void tails(struct run *r)
 			    r->out.start + s->at + (off_t)s->wdone,
 			    r->c->flags & (RWF_DSYNC | RWF_SYNC));
 		if (n > 0)
-			r->c->done += n;
+			io_count_add(&r->c->done, n);
 		if (n != (ssize_t)left)
 			fail_run(r, SIDE_WRITE, n < 0 ? errno : EIO);
 		s->state = S_FREE;

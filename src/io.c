@@ -151,8 +151,7 @@ int io_write_all(int fd, const void *buf, size_t len, off_t *done)
 		}
 		p += n;
 		len -= (size_t)n;
-		/* One writer; the progress thread loads it concurrently. */
-		__atomic_store_n(done, *done + n, __ATOMIC_RELAXED);
+		io_count_add(done, n);
 	}
 	return 0;
 }

@@ -31,7 +31,23 @@ int io_wait(int fd, short events);
  * Returns bytes read (0 at end of file) or -1 with errno set. */
 ssize_t io_read(int fd, void *buf, size_t len);
 
-/* Writes all of buf, adding each byte that was written to *done.
+/* Adds n to a byte count that another thread loads concurrently (the
+ * progress line reads struct copy's done with io_count_load). The
+ * counting thread is its only writer, so a relaxed atomic store of the
+ * sum is enough: a plain move on common hardware, no locked
+ * read-modify-write in the copy loops. */
+static inline void io_count_add(off_t *count, off_t n)
+{
+	__atomic_store_n(count, *count + n, __ATOMIC_RELAXED);
+}
+
+static inline off_t io_count_load(const off_t *count)
+{
+	return __atomic_load_n(count, __ATOMIC_RELAXED);
+}
+
+/* Writes all of buf, adding each byte that was written to *done
+ * (with io_count_add).
  * Returns 0, or -1 with errno set. */
 int io_write_all(int fd, const void *buf, size_t len, off_t *done);
 

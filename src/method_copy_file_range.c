@@ -66,7 +66,7 @@ static int cfr_copy(struct copy *c)
 			break;
 		}
 		first = 0;
-		c->done += n;
+		io_count_add(&c->done, n);
 		method_advance(c, (size_t)n);
 	}
 	return COPY_DONE;
