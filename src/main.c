@@ -365,8 +365,9 @@ int main(int argc, char **argv)
 		fail(SIDE_READ);	/* reports, then dies by the signal */
 	progress_stop();
 	stats_end(&cp);
-	finish_dst();
+	/* Before finish_dst closes a descriptor it may have been set on. */
 	io_undirect_restore();
+	finish_dst();
 	if (io_signal)
 		fail(SIDE_WRITE);
 	secs = elapsed();
