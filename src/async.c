@@ -210,6 +210,10 @@ static int side_init(struct run *r, struct end *sd, const struct endpoint *ep,
 	}
 	if (sd->pos && (sd->start = lseek(fd, 0, SEEK_CUR)) < 0)
 		sd->pos = 0;
+	/* Requests go to a reopen of their own; fd, inherited with
+	 * O_DIRECT, serves the unaligned ends through the page cache. */
+	if (sd->pos && fl >= 0 && (fl & O_DIRECT))
+		io_undirect(fd);
 	if (!sd->pos) {
 		snprintf(sd->how, sizeof sd->how, "%s", why ? why : "ordinary I/O");
 		return 0;
@@ -400,7 +404,7 @@ static void write_done(struct run *r, struct slot *s, long res)
 		s->state = S_FREE;
 		return;
 	}
-	r->c->done += res;
+	io_count_add(&r->c->done, res);
 	s->wdone += (size_t)res;
 	if (s->wdone < s->wlen) {
 		off_t off = r->out.start + s->at + (off_t)s->wdone;
@@ -603,7 +607,7 @@ static void head(struct run *r)
 		fail_run(r, SIDE_WRITE, errno);
 		return;
 	}
-	r->c->done += n;
+	io_count_add(&r->c->done, n);
 }
 
 /* The unaligned end of the last block, through the page cache, once
@@ -621,7 +625,7 @@ static void tails(struct run *r)
 			    r->out.start + s->at + (off_t)s->wdone,
 			    r->c->flags & (RWF_DSYNC | RWF_SYNC));
 		if (n > 0)
-			r->c->done += n;
+			io_count_add(&r->c->done, n);
 		if (n != (ssize_t)left)
 			fail_run(r, SIDE_WRITE, n < 0 ? errno : EIO);
 		s->state = S_FREE;

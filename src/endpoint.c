@@ -314,25 +314,64 @@ static int unix_connect(struct endpoint *e)
 	return fd;
 }
 
-/* The socket file is created 0600 and replaces only a stale socket. */
+/* Removes what is at the path if it is a socket nobody listens on.
+ * Returns 0 when the path is free, or -1 with errno set: EEXIST for a
+ * file that is not a socket, EADDRINUSE when a server answers. */
+static int unix_clear(const char *path, const struct sockaddr_un *sun)
+{
+	struct stat st;
+	int fd, rc, saved;
+
+	if (lstat(path, &st) < 0)
+		return errno == ENOENT ? 0 : -1;
+	if (!S_ISSOCK(st.st_mode)) {
+		errno = EEXIST;
+		return -1;
+	}
+	/* Non-blocking: a live server with a full backlog gives EAGAIN
+	 * instead of holding us up. */
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0)
+		return -1;
+	do
+		rc = connect(fd, (const struct sockaddr *)sun, sizeof *sun);
+	while (rc < 0 && errno == EINTR && !io_signal);
+	saved = errno;
+	close(fd);
+	if (rc == 0 || saved == EAGAIN || saved == EINPROGRESS) {
+		errno = EADDRINUSE;
+		return -1;
+	}
+	if (saved == ENOENT)
+		return 0;	/* gone in the meantime */
+	if (saved != ECONNREFUSED) {
+		errno = saved;
+		return -1;
+	}
+	/* Left behind by a server that died: nobody will answer it. */
+	if (unlink(path) < 0 && errno != ENOENT)
+		return -1;
+	return 0;
+}
+
+/* The socket file is created 0600 and replaces only a stale socket: a
+ * file that is not a socket, or a socket a server answers on, is left
+ * as it is. */
 static int unix_listen(struct endpoint *e)
 {
 	struct sockaddr_un sun;
-	struct stat st;
 	int lfd, fd, rc, saved;
 	mode_t old;
 
-	if (lstat(e->path, &st) == 0) {
-		if (!S_ISSOCK(st.st_mode)) {
-			errno = EEXIST;
-			return -1;
-		}
-		if (unlink(e->path) < 0)
-			return -1;
-	}
 	lfd = unix_socket(e, &sun);
 	if (lfd < 0)
 		return -1;
+	if (unix_clear(e->path, &sun) < 0) {
+		saved = errno;
+		close(lfd);
+		errno = saved;
+		return -1;
+	}
 	old = umask(0177);
 	rc = bind(lfd, (struct sockaddr *)&sun, sizeof sun);
 	saved = errno;
@@ -443,6 +482,38 @@ int endpoint_open_dst(struct endpoint *e, int append)
 	e->fd = fd_high(open(e->path, fl, 0666));
 	e->owned = e->fd >= 0;
 	return e->fd < 0 ? -1 : 0;
+}
+
+int endpoint_reopen_append(struct endpoint *e)
+{
+	static char msg[128];
+	char path[40];
+	struct stat st;
+	int fl = fcntl(e->fd, F_GETFL), fd;
+
+	snprintf(path, sizeof path, "/proc/self/fd/%d", e->fd);
+	/* What the caller asked of the file's writes comes along. */
+	fl = fl < 0 ? 0 : fl & (O_DIRECT | O_SYNC | O_DSYNC);
+	fd = fd_high(open(path, O_WRONLY | O_APPEND | O_CLOEXEC | O_NOCTTY |
+				fl));
+	if (fd >= 0 && (fstat(fd, &st) < 0 || st.st_dev != e->st.st_dev ||
+			st.st_ino != e->st.st_ino)) {
+		/* Not the file the descriptor holds: no /proc of ours. */
+		close(fd);
+		fd = -1;
+		errno = ENOENT;
+	}
+	if (fd < 0) {
+		snprintf(msg, sizeof msg,
+			 "--append cannot reopen the file through %s: %s",
+			 path, strerror(errno));
+		io_set_message(msg);
+		return -1;
+	}
+	e->fd = fd;
+	e->owned = 1;
+	e->append = 1;
+	return 0;
 }
 
 int endpoint_classify(struct endpoint *e)

@@ -1,15 +1,23 @@
 /* io.c: retry loops shared by the methods. A descriptor a parent left
  * non-blocking gives EAGAIN; that is waited out with poll, never spun on. */
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "io.h"
 
 volatile sig_atomic_t io_signal;
+const int io_stop_signals[] = { SIGINT, SIGTERM, SIGHUP, 0 };
 unsigned long io_syscalls;
 static const char *message;
+
+/* Descriptors whose O_DIRECT io_undirect cleared: SRC's and DST's. */
+static int undirected[2];
+static int nundirected;
 
 int io_stopped(void)
 {
@@ -22,17 +30,65 @@ int io_stopped(void)
 int io_wait(int fd, short events)
 {
 	struct pollfd p = { .fd = fd, .events = events };
+	sigset_t stop, old;
+	int rc, saved;
 
+	/* A stop signal handled between the check of io_signal and a plain
+	 * poll would leave the wait to run until fd is ready. Blocked from
+	 * before the check, it stays pending until ppoll unblocks it, and
+	 * then interrupts the wait at once. */
+	sigemptyset(&stop);
+	for (const int *sig = io_stop_signals; *sig; sig++)
+		sigaddset(&stop, *sig);
+	pthread_sigmask(SIG_BLOCK, &stop, &old);
 	for (;;) {
 		if (io_signal) {
 			errno = EINTR;
-			return -1;
+			rc = -1;
+			break;
 		}
-		if (poll(&p, 1, -1) >= 0)
-			return 0;
+		rc = ppoll(&p, 1, NULL, &old);
+		if (rc >= 0) {
+			rc = 0;
+			break;
+		}
 		if (errno != EINTR)
-			return -1;
+			break;
 	}
+	saved = errno;
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	errno = saved;
+	return rc;
+}
+
+int io_undirect(int fd)
+{
+	int saved = errno, fl = fcntl(fd, F_GETFL);
+	struct stat st;
+
+	if (fl < 0 || !(fl & O_DIRECT) || nundirected == 2 ||
+	    fstat(fd, &st) < 0 || !(S_ISREG(st.st_mode) || S_ISBLK(st.st_mode)) ||
+	    fcntl(fd, F_SETFL, fl & ~O_DIRECT) < 0) {
+		errno = saved;
+		return 0;
+	}
+	undirected[nundirected++] = fd;
+	errno = saved;
+	return 1;
+}
+
+void io_undirect_restore(void)
+{
+	int saved = errno;
+
+	while (nundirected > 0) {
+		int fd = undirected[--nundirected];
+		int fl = fcntl(fd, F_GETFL);
+
+		if (fl >= 0)
+			(void)fcntl(fd, F_SETFL, fl | O_DIRECT);
+	}
+	errno = saved;
 }
 
 int io_retry(int fd, short events)
@@ -45,6 +101,8 @@ int io_retry(int fd, short events)
 		return 1;
 	if (errno == EAGAIN || errno == EWOULDBLOCK)
 		return io_wait(fd, events) == 0;
+	if (errno == EINVAL)
+		return io_undirect(fd);
 	return 0;
 }
 
@@ -58,6 +116,8 @@ int io_retry_pair(int in, int out)
 		return 1;
 	if (errno == EAGAIN || errno == EWOULDBLOCK)
 		return io_wait(in, POLLIN) == 0 && io_wait(out, POLLOUT) == 0;
+	if (errno == EINVAL)
+		return io_undirect(in) | io_undirect(out);
 	return 0;
 }
 
@@ -91,8 +151,7 @@ int io_write_all(int fd, const void *buf, size_t len, off_t *done)
 		}
 		p += n;
 		len -= (size_t)n;
-		/* One writer; the progress thread loads it concurrently. */
-		__atomic_store_n(done, *done + n, __ATOMIC_RELAXED);
+		io_count_add(done, n);
 	}
 	return 0;
 }

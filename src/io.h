@@ -11,6 +11,9 @@
  * with -1 and errno EINTR once it is set. */
 extern volatile sig_atomic_t io_signal;
 
+/* The signals that stop a copy (SIGINT, SIGTERM, SIGHUP), 0-terminated. */
+extern const int io_stop_signals[];
+
 /* System calls made by the copy, for the verbose report. */
 extern unsigned long io_syscalls;
 
@@ -19,7 +22,8 @@ extern unsigned long io_syscalls;
  * is never interrupted and would otherwise run on to the end. */
 int io_stopped(void);
 
-/* Waits until fd is ready for events (POLLIN or POLLOUT).
+/* Waits until fd is ready for events (POLLIN or POLLOUT), or a stop
+ * signal comes, also one that came just before the wait began.
  * Returns 0, or -1 with errno set (EINTR after a signal). */
 int io_wait(int fd, short events);
 
@@ -27,17 +31,44 @@ int io_wait(int fd, short events);
  * Returns bytes read (0 at end of file) or -1 with errno set. */
 ssize_t io_read(int fd, void *buf, size_t len);
 
-/* Writes all of buf, adding each byte that was written to *done.
+/* Adds n to a byte count that another thread loads concurrently (the
+ * progress line reads struct copy's done with io_count_load). The
+ * counting thread is its only writer, so a relaxed atomic store of the
+ * sum is enough: a plain move on common hardware, no locked
+ * read-modify-write in the copy loops. */
+static inline void io_count_add(off_t *count, off_t n)
+{
+	__atomic_store_n(count, *count + n, __ATOMIC_RELAXED);
+}
+
+static inline off_t io_count_load(const off_t *count)
+{
+	return __atomic_load_n(count, __ATOMIC_RELAXED);
+}
+
+/* Writes all of buf, adding each byte that was written to *done
+ * (with io_count_add).
  * Returns 0, or -1 with errno set. */
 int io_write_all(int fd, const void *buf, size_t len, off_t *done);
 
 /* Decides after a failed call: returns 1 when it should be retried
- * (EINTR without a signal; EAGAIN once fd is ready), 0 otherwise. */
+ * (EINTR without a signal; EAGAIN once fd is ready; EINVAL on a file fd
+ * that had O_DIRECT, now cleared by io_undirect), 0 otherwise. */
 int io_retry(int fd, short events);
 
 /* As io_retry, for a call that both reads in and writes out (splice,
- * sendfile): EAGAIN waits until in is readable and out writable. */
+ * sendfile, copy_file_range): EAGAIN waits until in is readable and out
+ * writable; EINVAL clears O_DIRECT on either. */
 int io_retry_pair(int in, int out);
+
+/* A descriptor handed to zcp (fd:N, -) may carry O_DIRECT, and a call
+ * whose buffer, offset or length is not aligned fails with EINVAL having
+ * moved nothing. Like dd, zcp then goes on through the page cache: this
+ * clears O_DIRECT on fd, a regular file or block device, and returns 1;
+ * 0 if fd had no O_DIRECT. The flag lives in an open file description
+ * the caller shares, so io_undirect_restore sets it again at the end. */
+int io_undirect(int fd);
+void io_undirect_restore(void);
 
 /* A message to use instead of strerror(errno) for the next error, for
  * errors that have no errno (host name look-ups). */

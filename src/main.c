@@ -1,8 +1,8 @@
 /* main.c: the pipeline. Parse options, open SRC, check, open DST, pick a
  * method, copy, finish DST, report. Only this file exits on errors. */
 #include <errno.h>
-#include <linux/magic.h>
 #include <fcntl.h>
+#include <linux/magic.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -74,6 +74,7 @@ static void __attribute__((noreturn)) fail(enum side side)
 
 	progress_stop();
 	stats_end(&cp);
+	io_undirect_restore();
 	/* DST holds exactly the bytes reported, not them and an old tail. */
 	if (cp.done > 0 && opt.dst.fd >= 0 && replaces_dst())
 		(void)!ftruncate(opt.dst.fd, cp.done);
@@ -103,15 +104,14 @@ static void on_signal(int sig)
 static void signals_init(void)
 {
 	struct sigaction sa = { .sa_handler = on_signal };
-	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP };
 	struct sigaction old;
 
 	/* No SA_RESTART: a blocked call returns EINTR and the loop stops. */
 	sigemptyset(&sa.sa_mask);
-	for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++) {
-		sigaction(sigs[i], NULL, &old);
+	for (const int *sig = io_stop_signals; *sig; sig++) {
+		sigaction(*sig, NULL, &old);
 		if (old.sa_handler != SIG_IGN)
-			sigaction(sigs[i], &sa, NULL);
+			sigaction(*sig, &sa, NULL);
 	}
 	/* Past a file size limit, write's EFBIG is reported like any error. */
 	signal(SIGXFSZ, SIG_IGN);
@@ -255,13 +255,11 @@ static void open_dst(void)
 	}
 	if (same_file(&opt.src.st, &opt.dst.st))
 		same_file_error();
-	if (opt.append && !opt.dst.append && opt.dst.kind == KIND_FILE) {
-		int fl = fcntl(opt.dst.fd, F_GETFL);
-
-		if (fl < 0 || fcntl(opt.dst.fd, F_SETFL, fl | O_APPEND) < 0)
-			fail(SIDE_WRITE);
-		opt.dst.append = 1;
-	}
+	/* Not F_SETFL on a descriptor zcp was handed: O_APPEND would stay
+	 * on the caller's open file description after zcp exits. */
+	if (opt.append && !opt.dst.append && opt.dst.kind == KIND_FILE &&
+	    endpoint_reopen_append(&opt.dst) < 0)
+		fail(SIDE_WRITE);
 	if (opt.seek_set && lseek(opt.dst.fd, opt.seek, SEEK_CUR) < 0)
 		fail(SIDE_WRITE);
 }
@@ -392,6 +390,8 @@ int main(int argc, char **argv)
 		fail(SIDE_READ);	/* reports, then dies by the signal */
 	progress_stop();
 	stats_end(&cp);
+	/* Before finish_dst closes a descriptor it may have been set on. */
+	io_undirect_restore();
 	finish_dst();
 	if (io_signal)
 		fail(SIDE_WRITE);

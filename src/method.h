@@ -29,9 +29,9 @@ struct copy {
 	int direct;		/* -1 default, 0 off, 1 on */
 	int verbose;
 
-	/* Bytes that reached DST. Only the copying thread writes it; the
-	 * progress thread reads it with a relaxed atomic load (see
-	 * progress.c), so keep it a plain, aligned off_t updated by stores. */
+	/* Bytes that reached DST. Only the copying thread writes it, always
+	 * with io_count_add; the progress thread reads it concurrently with
+	 * io_count_load. */
 	off_t done;
 	off_t pending;		/* bytes read from SRC but not delivered */
 	enum side side;		/* which side failed */

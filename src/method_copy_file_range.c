@@ -47,7 +47,7 @@ static int cfr_copy(struct copy *c)
 		io_syscalls++;
 		n = copy_file_range(c->in, NULL, c->out, NULL, want, 0);
 		if (n < 0) {
-			if (io_retry(c->out, POLLOUT))
+			if (io_retry_pair(c->in, c->out))
 				continue;
 			if (first && method_unsupported(errno)) {
 				c->fallback_errno = errno;
@@ -66,7 +66,7 @@ static int cfr_copy(struct copy *c)
 			break;
 		}
 		first = 0;
-		c->done += n;
+		io_count_add(&c->done, n);
 		method_advance(c, (size_t)n);
 	}
 	return COPY_DONE;

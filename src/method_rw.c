@@ -2,16 +2,22 @@
  * pair of endpoints, and is what the others fall back to. */
 #include <errno.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include "io.h"
 #include "method.h"
 
 static int rw_copy(struct copy *c)
 {
-	char *buf = malloc(c->bsize);
+	char *buf;
 	int rc = COPY_DONE;
+	/* Page-aligned, so that a descriptor handed over with O_DIRECT
+	 * takes whole blocks as they are (io_retry clears it otherwise). */
+	int e = posix_memalign((void **)&buf, (size_t)sysconf(_SC_PAGESIZE),
+			       c->bsize);
 
-	if (!buf) {
+	if (e) {
+		errno = e;
 		c->side = SIDE_READ;
 		return COPY_ERROR;
 	}

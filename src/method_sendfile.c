@@ -73,7 +73,7 @@ static int sf_copy(struct copy *c)
 			break;
 		}
 		first = 0;
-		c->done += n;
+		io_count_add(&c->done, n);
 		method_advance(c, (size_t)n);
 	}
 	int saved = errno;

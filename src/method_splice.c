@@ -122,7 +122,7 @@ static int splice_direct(struct copy *c)
 			break;
 		}
 		first = 0;
-		c->done += n;
+		io_count_add(&c->done, n);
 		method_advance(c, (size_t)n);
 	}
 	return COPY_DONE;
@@ -239,7 +239,7 @@ static int splice_via_pipe(struct copy *c)
 				}
 				goto out;
 			}
-			c->done += m;
+			io_count_add(&c->done, m);
 			c->pending -= m;
 			first = 0;
 		}

@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "io.h"
 #include "progress.h"
 #include "report.h"
 
@@ -62,13 +63,12 @@ static double since(const struct timespec *a)
 /* "zcp: N bytes (SI, IEC) copied, S s, R/s, P%, ETA H:MM:SS" */
 static size_t format(char *buf, size_t len)
 {
-	/* The copying thread stores c->done with plain (or relaxed atomic)
-	 * stores of an aligned 64-bit off_t, and is its only writer; this
-	 * relaxed load then sees some value it stored, never a torn one,
-	 * and a slightly stale byte count is all a display can need.
-	 * Making the field _Atomic instead would change the type every
-	 * method hands to io_write_all. */
-	off_t done = __atomic_load_n(&copy->done, __ATOMIC_RELAXED);
+	/* The copying thread, its only writer, stores c->done with relaxed
+	 * atomic stores (io_count_add); this relaxed load sees some value
+	 * it stored, never a torn one, and a slightly stale byte count is
+	 * all a display can need. Making the field _Atomic instead would
+	 * change the type every method hands to io_write_all. */
+	off_t done = io_count_load(&copy->done);
 	double secs = since(&t0), rate = secs > 0 ? (double)done / secs : 0;
 	char si[32], iec[32], r[32];
 	int n;

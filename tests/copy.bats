@@ -121,6 +121,37 @@ run_all() {
 	done
 }
 
+@test "--append to fd:N or -: the caller's descriptor does not gain O_APPEND" {
+	mkdata "$T/src" 1000
+	for m in $(methods) auto; do
+		serves "$m" file append || continue
+		for dst in fd:5 -; do
+			mkdata "$T/dst" 300
+			cp "$T/dst" "$T/want"
+			cat "$T/src" >> "$T/want"
+			# Then X through the shell's descriptor, still at offset
+			# 0: it replaces the first byte, it is not appended.
+			printf X | dd of="$T/want" conv=notrunc status=none
+			run bash -c '"$1" -m "$2" -a "$3" "$4" >&5 && printf X >&5' \
+				_ "$ZCP" "$m" "$T/src" "$dst" 5<>"$T/dst"
+			assert_success
+			assert_reported 1000
+			cmp "$T/want" "$T/dst"
+		done
+	done
+}
+
+@test "--append to fd:N that cannot be reopened: refused, DST untouched" {
+	mkdata "$T/src" 1000
+	mkdata "$T/dst" 300
+	cp "$T/dst" "$T/orig"
+	run strace -o /dev/null -P /proc/self/fd/5 -e trace=openat \
+		-e inject=openat:error=ENOENT "$ZCP" -a "$T/src" fd:5 5<>"$T/dst"
+	assert_failure 1
+	assert_output --partial "zcp: write fd:5: --append cannot reopen the file through /proc/self/fd/5: No such file or directory"
+	cmp "$T/orig" "$T/dst"
+}
+
 @test "--block-size of 1, 7 and 1M gives the same bytes" {
 	mkdata "$T/src" 20000
 	for bs in 1 7 1M; do
@@ -177,6 +208,48 @@ run_all() {
 		run bash -c "'$ZCP' -m $m fd:5 fd:7 5<'$T/src' 7>'$T/dst'"
 		assert_success
 		cmp "$T/src" "$T/dst"
+	done
+}
+
+# odirect MODE FILE ZCP ARGS...: runs zcp with FILE opened O_DIRECT (MODE
+# r or w) as the operand FD, stdin passed on; fails if zcp fails, or if
+# the descriptor no longer has O_DIRECT afterwards.
+odirect() {
+	python3 -c '
+import fcntl, os, subprocess, sys
+mode, path, args = sys.argv[1], sys.argv[2], sys.argv[3:]
+fl = os.O_RDONLY if mode == "r" else os.O_WRONLY | os.O_CREAT | os.O_TRUNC
+fd = os.open(path, fl | os.O_DIRECT, 0o644)
+args = [a.replace("FD", "fd:%d" % fd) for a in args]
+rc = subprocess.run(args, pass_fds=[fd]).returncode
+if not fcntl.fcntl(fd, fcntl.F_GETFL) & os.O_DIRECT:
+    sys.exit("O_DIRECT was left cleared")
+sys.exit(rc)' "$@"
+}
+
+@test "fd:N opened O_DIRECT: exact for any size; the flag is left as it was" {
+	mkdata "$T/probe" 4096
+	dd if="$T/probe" of=/dev/null iflag=direct bs=4096 status=none 2>/dev/null ||
+		skip "no O_DIRECT in $T"
+	for size in 123 4096 1048699; do
+		mkdata "$T/src" "$size"
+		for m in $(methods) auto; do
+			rm -f "$T/dst"
+			run odirect w "$T/dst" "$ZCP" -m "$m" "$T/src" FD
+			assert_success
+			assert_reported "$size"
+			cmp "$T/src" "$T/dst"
+			rm -f "$T/dst"
+			run odirect r "$T/src" "$ZCP" -m "$m" FD "$T/dst"
+			assert_success
+			cmp "$T/src" "$T/dst"
+			# A pipe hands over pieces of any length.
+			serves "$m" pipe file || continue
+			rm -f "$T/dst"
+			run odirect w "$T/dst" "$ZCP" -m "$m" - FD < <(cat "$T/src")
+			assert_success
+			cmp "$T/src" "$T/dst"
+		done
 	done
 }
 

@@ -317,3 +317,43 @@ at_least() { [ "$("$1" "$2")" -ge "$3" ]; }
 	assert_failure 2
 	[[ "$stderr" == "zcp: invalid --progress 'sometimes': expected auto, always or never"* ]]
 }
+
+# tsan_build: builds zcp with ThreadSanitizer into $T/zcp-tsan, or skips.
+tsan_build() {
+	# Once per suite run: the sanitizer build gives the same answer.
+	if grep -qa __asan_init "$ZCP"; then
+		skip "ThreadSanitizer runs with the plain build only"
+	fi
+	${CC:-cc} -O1 -g -std=c11 -D_GNU_SOURCE -pthread -fsanitize=thread \
+		-o "$T/zcp-tsan" "$BATS_TEST_DIRNAME"/../src/*.c -laio -luring \
+		2>"$T/cc.err" || skip "no ThreadSanitizer: $(head -n 1 "$T/cc.err")"
+	"$T/zcp-tsan" --version >/dev/null 2>&1 || skip "ThreadSanitizer cannot run here"
+}
+
+@test "ThreadSanitizer: the progress line reads the byte count without a data race" {
+	tsan_build
+	mkdata "$T/src" 16777216
+	export TSAN_OPTIONS=halt_on_error=1:exitcode=66
+	for m in $(methods); do
+		# Into a pipe read slowly, so that the progress thread draws
+		# while the copy stores; and file to file.
+		if serves "$m" file pipe; then
+			run --separate-stderr bash -c '"$1" -q -m "$2" -b 64K \
+				--progress=always "$3" - | python3 -c "import os, sys, time
+with open(sys.argv[1], \"wb\") as f:
+    while b := os.read(0, 65536):
+        f.write(b)
+        time.sleep(0.002)" "$4"; exit ${PIPESTATUS[0]}' _ \
+				"$T/zcp-tsan" "$m" "$T/src" "$T/dst"
+			echo "$m to a pipe: status $status; $stderr"
+			assert_success
+			cmp "$T/src" "$T/dst"
+		fi
+		rm -f "$T/dst"
+		run --separate-stderr "$T/zcp-tsan" -q -m "$m" --progress=always \
+			"$T/src" "$T/dst"
+		echo "$m to a file: status $status; $stderr"
+		assert_success
+		cmp "$T/src" "$T/dst"
+	done
+}

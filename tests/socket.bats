@@ -170,6 +170,28 @@ listen_to() {
 	[ ! -e "$T/dst" ]
 }
 
+@test "unix-listen leaves a socket a server is listening on" {
+	timeout 20 python3 -c 'import socket, sys, time
+s = socket.socket(socket.AF_UNIX)
+s.bind(sys.argv[1])
+s.listen(8)
+open(sys.argv[2], "w").close()
+time.sleep(20)' "$T/sock" "$T/ready" 3>&- &
+	SPID=$!
+	wait_path "$T/ready"
+	ino=$(stat -c %i "$T/sock")
+	run --separate-stderr timeout 5 "$ZCP" "unix-listen:$T/sock" "$T/dst"
+	assert_failure 1
+	[[ "$stderr" == *"read unix-listen:$T/sock: Address already in use" ]]
+	[ ! -e "$T/dst" ]
+	run --separate-stderr timeout 5 "$ZCP" "$T/src" "unix-listen:$T/sock"
+	assert_failure 1
+	[[ "$stderr" == *"write unix-listen:$T/sock: Address already in use" ]]
+	[ "$(stat -c %i "$T/sock")" = "$ino" ]
+	kill "$SPID"
+	wait "$SPID" || true
+}
+
 @test "unix-listen replaces a stale socket" {
 	"$ZCP" -q "unix-listen:$T/sock" /dev/null 3>&- &
 	LPID=$!
