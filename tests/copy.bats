@@ -367,3 +367,43 @@ sys.exit(rc)' "$@"
 	grep -E "openat\(.*(src|dst2)" "$T/trace"
 	! grep -E "openat\(.*(src|dst2).*= [012]$" "$T/trace"
 }
+
+# ext4_here: skips unless the fixtures live on ext4 (stat calls it ext2/ext3).
+ext4_here() {
+	[ "$(stat -f -c %T "$T")" = ext2/ext3 ] || skip "$T is not on ext4"
+	command -v strace >/dev/null || skip "no strace"
+}
+
+@test "a DST replaced on ext4 is allocated up front, to the bytes wanted" {
+	ext4_here
+	mkdata "$T/src" $((1 << 20))
+	for m in copy_file_range splice sendfile rw; do
+		rm -f "$T/dst"
+		run strace -o "$T/trace" -e trace=fallocate "$ZCP" -m "$m" --offset=5 --count=700001 "$T/src" "$T/dst"
+		assert_success
+		range "$T/src" 5 700001 | cmp - "$T/dst"
+		grep -E '^fallocate\([0-9]+, FALLOC_FL_KEEP_SIZE, 0, 700001\) = 0' "$T/trace"
+	done
+	# Not for a DST it only writes into: --seek and --append.
+	run strace -o "$T/trace" -e trace=fallocate "$ZCP" --seek=3 "$T/src" "$T/dst"
+	assert_success
+	run strace -o "$T/trace2" -e trace=fallocate "$ZCP" --append "$T/src" "$T/dst"
+	assert_success
+	! grep -q fallocate "$T/trace" "$T/trace2"
+}
+
+@test "a refused allocation changes nothing; a failed copy keeps no blocks past its end" {
+	ext4_here
+	mkdata "$T/src" $((4 << 20))
+	run strace -o /dev/null -e trace=fallocate -e inject=fallocate:error=EOPNOTSUPP "$ZCP" "$T/src" "$T/dst"
+	assert_success
+	cmp "$T/src" "$T/dst"
+	# The fifth write fails: DST holds the four before it, and no more
+	# blocks than those 256 KiB take.
+	rm -f "$T/dst"
+	run strace -o /dev/null -e trace=write -e inject=write:error=EIO:when=5 "$ZCP" -m rw -b 64K "$T/src" "$T/dst"
+	assert_failure 1
+	assert_reported 262144
+	range "$T/src" 0 262144 | cmp - "$T/dst"
+	[ $(( $(stat -c %b "$T/dst") * $(stat -c %B "$T/dst") )) -le 262144 ]
+}
