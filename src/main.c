@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <sys/stat.h>
 #include <sys/vfs.h>
 #include <time.h>
@@ -55,6 +56,14 @@ static int replaces_dst(void)
 	       !opt.append && !opt.seek_set;
 }
 
+/* Once the copy has stopped (see on_signal): no more interrupted calls. */
+static void stop_ticking(void)
+{
+	static const struct itimerval off;
+
+	setitimer(ITIMER_REAL, &off, NULL);
+}
+
 /* A runtime error: the report, then what failed (naming the side and
  * its operand, or with SIDE_NONE the method), then exit 1; after SIGINT
  * or SIGTERM, the report and death by that signal. */
@@ -72,6 +81,7 @@ static void __attribute__((noreturn)) fail(enum side side)
 		.message = msg, .err = err, .sig = sig,
 	};
 
+	stop_ticking();
 	progress_stop();
 	stats_end(&cp);
 	io_undirect_restore();
@@ -96,9 +106,20 @@ static void __attribute__((noreturn)) fail(enum side side)
 	exit(1);
 }
 
+/* A stop signal that lands between a loop's check of io_signal and the
+ * blocking call after it is seen only when that call returns: for a
+ * silent peer, never. So the first one also starts a SIGALRM every
+ * 100 ms, which (no SA_RESTART) interrupts whatever call is blocked by
+ * then; the loop sees io_signal on EINTR. io_wait closes the gap with
+ * ppoll; this covers read, splice, accept and the rest. */
 static void on_signal(int sig)
 {
+	static const struct itimerval tick = { { 0, 100000 }, { 0, 100000 } };
+
+	if (sig == SIGALRM)
+		return;
 	io_signal = sig;
+	setitimer(ITIMER_REAL, &tick, NULL);
 }
 
 static void signals_init(void)
@@ -113,6 +134,7 @@ static void signals_init(void)
 		if (old.sa_handler != SIG_IGN)
 			sigaction(*sig, &sa, NULL);
 	}
+	sigaction(SIGALRM, &sa, NULL);
 	/* Past a file size limit, write's EFBIG is reported like any error. */
 	signal(SIGXFSZ, SIG_IGN);
 	sigaction(SIGPIPE, NULL, &old);

@@ -515,6 +515,31 @@ os.execvp(sys.argv[1], sys.argv[1:])" "$@"
 	grep -q '^zcp: 0 bytes copied' "$T/err"
 }
 
+@test "SIGINT just before a blocking read or splice: the call is interrupted, not left waiting for input" {
+	# gdb stops zcp on entry to the call that reads the silent pipe and
+	# delivers SIGINT there: the handler runs before the call blocks,
+	# the window no check of the flag can close. The SIGALRM the handler
+	# starts must interrupt the call; without it zcp waits for input.
+	command -v gdb >/dev/null || skip "no gdb"
+	mkfifo "$T/fifo"
+	for m in rw splice; do
+		call=$([ "$m" = rw ] && echo read || echo splice)
+		sleep 20 > "$T/fifo" 3>&- &
+		writer=$!
+		start=$(date +%s)
+		run timeout 15 env ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" \
+			gdb -q -batch -ex 'handle SIGINT nostop noprint pass' \
+			-ex "break $call if \$rdi == 0" -ex run -ex 'signal SIGINT' \
+			-ex delete -ex continue --args "$ZCP" -m "$m" - "$T/dst" < "$T/fifo"
+		took=$(( $(date +%s) - start ))
+		kill "$writer" 2>/dev/null || true
+		wait "$writer" 2>/dev/null || true
+		assert_output --partial "Program terminated with signal SIGINT"
+		assert_output --partial "zcp: 0 bytes copied"
+		[ "$took" -lt 10 ]
+	done
+}
+
 @test "a terminal as SRC: lines as typed, to end of file" {
 	for m in rw auto; do
 		rm -f "$T/dst"
