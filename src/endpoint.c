@@ -484,38 +484,6 @@ int endpoint_open_dst(struct endpoint *e, int append)
 	return e->fd < 0 ? -1 : 0;
 }
 
-int endpoint_reopen_append(struct endpoint *e)
-{
-	static char msg[128];
-	char path[40];
-	struct stat st;
-	int fl = fcntl(e->fd, F_GETFL), fd;
-
-	snprintf(path, sizeof path, "/proc/self/fd/%d", e->fd);
-	/* What the caller asked of the file's writes comes along. */
-	fl = fl < 0 ? 0 : fl & (O_DIRECT | O_SYNC | O_DSYNC);
-	fd = fd_high(open(path, O_WRONLY | O_APPEND | O_CLOEXEC | O_NOCTTY |
-				fl));
-	if (fd >= 0 && (fstat(fd, &st) < 0 || st.st_dev != e->st.st_dev ||
-			st.st_ino != e->st.st_ino)) {
-		/* Not the file the descriptor holds: no /proc of ours. */
-		close(fd);
-		fd = -1;
-		errno = ENOENT;
-	}
-	if (fd < 0) {
-		snprintf(msg, sizeof msg,
-			 "--append cannot reopen the file through %s: %s",
-			 path, strerror(errno));
-		io_set_message(msg);
-		return -1;
-	}
-	e->fd = fd;
-	e->owned = 1;
-	e->append = 1;
-	return 0;
-}
-
 int endpoint_classify(struct endpoint *e)
 {
 	mode_t m;

@@ -57,12 +57,6 @@ int endpoint_open_src(struct endpoint *e);
  * Returns 0, or -1 with errno set. */
 int endpoint_open_dst(struct endpoint *e, int append);
 
-/* --append on a regular file zcp was handed (fd:N, -): a descriptor of
- * its own for the same file, opened with O_APPEND through
- * /proc/self/fd, so that the caller's open file description keeps its
- * flags. Returns 0, or -1 with errno set and a message naming why. */
-int endpoint_reopen_append(struct endpoint *e);
-
 /* Fills st and kind from the open descriptor. Returns 0 or -1. */
 int endpoint_classify(struct endpoint *e);
 

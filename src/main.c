@@ -277,11 +277,13 @@ static void open_dst(void)
 	}
 	if (same_file(&opt.src.st, &opt.dst.st))
 		same_file_error();
-	/* Not F_SETFL on a descriptor zcp was handed: O_APPEND would stay
-	 * on the caller's open file description after zcp exits. */
-	if (opt.append && !opt.dst.append && opt.dst.kind == KIND_FILE &&
-	    endpoint_reopen_append(&opt.dst) < 0)
-		fail(SIDE_WRITE);
+	if (opt.append && !opt.dst.append && opt.dst.kind == KIND_FILE) {
+		int fl = fcntl(opt.dst.fd, F_GETFL);
+
+		if (fl < 0 || fcntl(opt.dst.fd, F_SETFL, fl | O_APPEND) < 0)
+			fail(SIDE_WRITE);
+		opt.dst.append = 1;
+	}
 	if (opt.seek_set && lseek(opt.dst.fd, opt.seek, SEEK_CUR) < 0)
 		fail(SIDE_WRITE);
 }

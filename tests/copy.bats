@@ -121,37 +121,6 @@ run_all() {
 	done
 }
 
-@test "--append to fd:N or -: the caller's descriptor does not gain O_APPEND" {
-	mkdata "$T/src" 1000
-	for m in $(methods) auto; do
-		serves "$m" file append || continue
-		for dst in fd:5 -; do
-			mkdata "$T/dst" 300
-			cp "$T/dst" "$T/want"
-			cat "$T/src" >> "$T/want"
-			# Then X through the shell's descriptor, still at offset
-			# 0: it replaces the first byte, it is not appended.
-			printf X | dd of="$T/want" conv=notrunc status=none
-			run bash -c '"$1" -m "$2" -a "$3" "$4" >&5 && printf X >&5' \
-				_ "$ZCP" "$m" "$T/src" "$dst" 5<>"$T/dst"
-			assert_success
-			assert_reported 1000
-			cmp "$T/want" "$T/dst"
-		done
-	done
-}
-
-@test "--append to fd:N that cannot be reopened: refused, DST untouched" {
-	mkdata "$T/src" 1000
-	mkdata "$T/dst" 300
-	cp "$T/dst" "$T/orig"
-	run strace -o /dev/null -P /proc/self/fd/5 -e trace=openat \
-		-e inject=openat:error=ENOENT "$ZCP" -a "$T/src" fd:5 5<>"$T/dst"
-	assert_failure 1
-	assert_output --partial "zcp: write fd:5: --append cannot reopen the file through /proc/self/fd/5: No such file or directory"
-	cmp "$T/orig" "$T/dst"
-}
-
 @test "--block-size of 1, 7 and 1M gives the same bytes" {
 	mkdata "$T/src" 20000
 	for bs in 1 7 1M; do
