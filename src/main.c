@@ -56,6 +56,22 @@ static int replaces_dst(void)
 	       !opt.append && !opt.seek_set;
 }
 
+/* --append on a descriptor zcp was handed (fd:N, -) sets O_APPEND on an
+ * open file description the caller shares. Like dd oflag=append, zcp
+ * writes through it, so the caller's offset ends past the appended bytes
+ * and its next write follows them; the flag itself is taken off again. */
+static int appended = -1;
+
+static void restore_flags(void)
+{
+	int fl;
+
+	io_undirect_restore();
+	if (appended >= 0 && (fl = fcntl(appended, F_GETFL)) >= 0)
+		(void)fcntl(appended, F_SETFL, fl & ~O_APPEND);
+	appended = -1;
+}
+
 /* Once the copy has stopped (see on_signal): no more interrupted calls. */
 static void stop_ticking(void)
 {
@@ -84,7 +100,7 @@ static void __attribute__((noreturn)) fail(enum side side)
 	stop_ticking();
 	progress_stop();
 	stats_end(&cp);
-	io_undirect_restore();
+	restore_flags();
 	/* DST holds exactly the bytes reported, not them and an old tail. */
 	if (cp.done > 0 && opt.dst.fd >= 0 && replaces_dst())
 		(void)!ftruncate(opt.dst.fd, cp.done);
@@ -283,6 +299,7 @@ static void open_dst(void)
 		if (fl < 0 || fcntl(opt.dst.fd, F_SETFL, fl | O_APPEND) < 0)
 			fail(SIDE_WRITE);
 		opt.dst.append = 1;
+		appended = opt.dst.fd;
 	}
 	if (opt.seek_set && lseek(opt.dst.fd, opt.seek, SEEK_CUR) < 0)
 		fail(SIDE_WRITE);
@@ -414,8 +431,8 @@ int main(int argc, char **argv)
 		fail(SIDE_READ);	/* reports, then dies by the signal */
 	progress_stop();
 	stats_end(&cp);
-	/* Before finish_dst closes a descriptor it may have been set on. */
-	io_undirect_restore();
+	/* Before finish_dst closes a descriptor they may have been set on. */
+	restore_flags();
 	finish_dst();
 	if (io_signal)
 		fail(SIDE_WRITE);

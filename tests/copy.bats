@@ -121,6 +121,32 @@ run_all() {
 	done
 }
 
+@test "--append on a handed descriptor: the caller's next write follows, its flags are as before" {
+	mkdata "$T/src" 5000
+	for m in rw aio io_uring auto; do
+		# As with dd oflag=append: header, the appended bytes, footer.
+		{ printf 'header\n'; "$ZCP" -q -m "$m" -a "$T/src" -; printf 'footer\n'; } > "$T/out"
+		{ printf 'header\n'; cat "$T/src"; printf 'footer\n'; } | cmp - "$T/out"
+		# The shell's descriptor has no O_APPEND afterwards.
+		exec 5> "$T/out"
+		run "$ZCP" -q -m "$m" -a "$T/src" fd:5
+		assert_success
+		flags=$(sed -n 's/^flags:[[:space:]]*//p' /proc/$BASHPID/fdinfo/5)
+		exec 5>&-
+		[ $(( 0$flags & 02000 )) -eq 0 ]
+		cmp "$T/src" "$T/out"
+	done
+	# Nor when the copy fails.
+	command -v strace >/dev/null || skip "no strace for the failing case"
+	exec 5> "$T/out"
+	run strace -o /dev/null -e inject=write:error=EIO:when=1 "$ZCP" -m rw -a "$T/src" fd:5
+	assert_failure 1
+	assert_output --partial "write fd:5: Input/output error"
+	flags=$(sed -n 's/^flags:[[:space:]]*//p' /proc/$BASHPID/fdinfo/5)
+	exec 5>&-
+	[ $(( 0$flags & 02000 )) -eq 0 ]
+}
+
 @test "--block-size of 1, 7 and 1M gives the same bytes" {
 	mkdata "$T/src" 20000
 	for bs in 1 7 1M; do
