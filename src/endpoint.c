@@ -9,7 +9,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
+#include <linux/sock_diag.h>
+#include <linux/unix_diag.h>
 #include <sys/socket.h>
+#include <sys/sysmacros.h>
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -314,13 +319,82 @@ static int unix_connect(struct endpoint *e)
 	return fd;
 }
 
-/* Removes what is at the path if it is a socket nobody listens on.
+/* Whether a socket of any process is bound to the file with this device
+ * and inode, asked of the kernel's socket diagnostics (what `ss -x`
+ * reads): 1 yes, 0 no, -1 cannot tell (errno). Asking, unlike trying to
+ * connect, takes nothing from a server that accepts one peer. */
+static int unix_bound(dev_t dev, ino_t ino)
+{
+	struct {
+		struct nlmsghdr nh;
+		struct unix_diag_req req;
+	} q = {
+		.nh = { .nlmsg_len = sizeof q, .nlmsg_type = SOCK_DIAG_BY_FAMILY,
+			.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP },
+		.req = { .sdiag_family = AF_UNIX, .udiag_states = ~0u,
+			 .udiag_show = UDIAG_SHOW_VFS },
+	};
+	long buf[8192 / sizeof(long)];
+	int fd, found = 0, saved;
+	ssize_t n;
+
+	fd = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
+	if (fd < 0)
+		return -1;
+	if (send(fd, &q, sizeof q, 0) < 0)
+		goto fail;
+	for (;;) {
+		struct nlmsghdr *h = (struct nlmsghdr *)buf;
+		int left;
+
+		n = recv(fd, buf, sizeof buf, 0);
+		if (n < 0 && errno == EINTR && !io_signal)
+			continue;
+		if (n < 0)
+			goto fail;
+		for (left = (int)n; NLMSG_OK(h, left); h = NLMSG_NEXT(h, left)) {
+			struct unix_diag_msg *m = NLMSG_DATA(h);
+			struct rtattr *a = (struct rtattr *)(m + 1);
+			int alen = (int)h->nlmsg_len - NLMSG_LENGTH(sizeof *m);
+
+			if (h->nlmsg_type == NLMSG_DONE) {
+				close(fd);
+				return found;
+			}
+			if (h->nlmsg_type == NLMSG_ERROR) {
+				errno = -((struct nlmsgerr *)NLMSG_DATA(h))->error;
+				goto fail;
+			}
+			for (; RTA_OK(a, alen); a = RTA_NEXT(a, alen)) {
+				struct unix_diag_vfs *v = RTA_DATA(a);
+
+				/* The kernel's own dev_t: major above 20 bits. */
+				if (a->rta_type == UNIX_DIAG_VFS &&
+				    v->udiag_vfs_ino == ino &&
+				    v->udiag_vfs_dev >> 20 == major(dev) &&
+				    (v->udiag_vfs_dev & 0xfffff) == minor(dev))
+					found = 1;
+			}
+		}
+		if (n == 0)
+			break;
+	}
+	errno = EPROTO;
+fail:
+	saved = errno;
+	close(fd);
+	errno = saved;
+	return -1;
+}
+
+/* Removes what is at the path if it is a socket nobody has bound.
  * Returns 0 when the path is free, or -1 with errno set: EEXIST for a
- * file that is not a socket, EADDRINUSE when a server answers. */
-static int unix_clear(const char *path, const struct sockaddr_un *sun)
+ * file that is not a socket, EADDRINUSE for a socket in use or one that
+ * cannot be told apart from it. */
+static int unix_clear(const char *path)
 {
 	struct stat st;
-	int fd, rc, saved;
+	int bound;
 
 	if (lstat(path, &st) < 0)
 		return errno == ENOENT ? 0 : -1;
@@ -328,24 +402,12 @@ static int unix_clear(const char *path, const struct sockaddr_un *sun)
 		errno = EEXIST;
 		return -1;
 	}
-	/* Non-blocking: a live server with a full backlog gives EAGAIN
-	 * instead of holding us up. */
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-	if (fd < 0)
-		return -1;
-	do
-		rc = connect(fd, (const struct sockaddr *)sun, sizeof *sun);
-	while (rc < 0 && errno == EINTR && !io_signal);
-	saved = errno;
-	close(fd);
-	if (rc == 0 || saved == EAGAIN || saved == EINPROGRESS) {
+	bound = unix_bound(st.st_dev, st.st_ino);
+	if (bound != 0) {
+		if (bound < 0)
+			io_set_message("a socket file is there, and whether a "
+				       "server uses it cannot be told");
 		errno = EADDRINUSE;
-		return -1;
-	}
-	if (saved == ENOENT)
-		return 0;	/* gone in the meantime */
-	if (saved != ECONNREFUSED) {
-		errno = saved;
 		return -1;
 	}
 	/* Left behind by a server that died: nobody will answer it. */
@@ -366,7 +428,7 @@ static int unix_listen(struct endpoint *e)
 	lfd = unix_socket(e, &sun);
 	if (lfd < 0)
 		return -1;
-	if (unix_clear(e->path, &sun) < 0) {
+	if (unix_clear(e->path) < 0) {
 		saved = errno;
 		close(lfd);
 		errno = saved;

@@ -170,15 +170,11 @@ listen_to() {
 	[ ! -e "$T/dst" ]
 }
 
-@test "unix-listen leaves a socket a server is listening on" {
-	timeout 20 python3 -c 'import socket, sys, time
-s = socket.socket(socket.AF_UNIX)
-s.bind(sys.argv[1])
-s.listen(8)
-open(sys.argv[2], "w").close()
-time.sleep(20)' "$T/sock" "$T/ready" 3>&- &
+@test "unix-listen leaves a socket in use, and takes nothing from its server" {
+	# A zcp server accepts one peer: a check that connected would be it.
+	timeout 20 "$ZCP" -q "unix-listen:$T/sock" "$T/got" 3>&- &
 	SPID=$!
-	wait_path "$T/ready"
+	wait_path "$T/sock"
 	ino=$(stat -c %i "$T/sock")
 	run --separate-stderr timeout 5 "$ZCP" "unix-listen:$T/sock" "$T/dst"
 	assert_failure 1
@@ -188,8 +184,25 @@ time.sleep(20)' "$T/sock" "$T/ready" 3>&- &
 	assert_failure 1
 	[[ "$stderr" == *"write unix-listen:$T/sock: Address already in use" ]]
 	[ "$(stat -c %i "$T/sock")" = "$ino" ]
+	# The server still has its one peer to come.
+	mkdata "$T/src2" 7777
+	"$ZCP" -q "$T/src2" "unix:$T/sock"
+	wait "$SPID"
+	cmp "$T/src2" "$T/got"
+	# A datagram socket bound there is in use too.
+	timeout 20 python3 -c 'import socket, sys, time
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.bind(sys.argv[1])
+open(sys.argv[2], "w").close()
+time.sleep(20)' "$T/dgram" "$T/ready" 3>&- &
+	SPID=$!
+	wait_path "$T/ready"
+	run --separate-stderr timeout 5 "$ZCP" "$T/src" "unix-listen:$T/dgram"
 	kill "$SPID"
 	wait "$SPID" || true
+	assert_failure 1
+	[[ "$stderr" == *"write unix-listen:$T/dgram: Address already in use" ]]
+	[ -S "$T/dgram" ]
 }
 
 @test "unix-listen replaces a stale socket" {
