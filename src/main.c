@@ -31,6 +31,7 @@ static struct timespec t_start;
 static int started;
 static int sigpipe_ignored;	/* inherited: then EPIPE is an error */
 static const struct method *running;	/* the method copying, for reports */
+static off_t prealloc_size = -1;	/* DST's size when prealloc_dst ran */
 
 static double elapsed(void)
 {
@@ -101,9 +102,13 @@ static void __attribute__((noreturn)) fail(enum side side)
 	progress_stop();
 	stats_end(&cp);
 	restore_flags();
-	/* DST holds exactly the bytes reported, not them and an old tail. */
+	/* DST holds exactly the bytes reported, not them and an old tail;
+	 * before the first byte it is left as it was, less the blocks
+	 * prealloc_dst gave it past its end. */
 	if (cp.done > 0 && opt.dst.fd >= 0 && replaces_dst())
 		(void)!ftruncate(opt.dst.fd, cp.done);
+	else if (prealloc_size >= 0)
+		(void)!ftruncate(opt.dst.fd, prealloc_size);
 	if (side == SIDE_WRITE && err == EPIPE && !sigpipe_ignored &&
 	    opt.dst.kind == KIND_PIPE) {
 		/* Like cat: a reader that went away ends us quietly. */
@@ -316,14 +321,18 @@ static void open_dst(void)
 static void prealloc_dst(void)
 {
 	struct statfs fs;
+	struct stat st;
 	off_t len;
 
 	if (!replaces_dst() || fstatfs(cp.out, &fs) < 0 ||
-	    fs.f_type != EXT4_SUPER_MAGIC)
+	    fs.f_type != EXT4_SUPER_MAGIC || fstat(cp.out, &st) < 0)
 		return;
 	len = method_expected(&cp);
-	if (len > 0)
-		(void)fallocate(cp.out, FALLOC_FL_KEEP_SIZE, 0, len);
+	/* More than fits would fill the file system before the first byte. */
+	if (len <= 0 || (unsigned long long)len / fs.f_bsize >= fs.f_bavail)
+		return;
+	if (fallocate(cp.out, FALLOC_FL_KEEP_SIZE, 0, len) == 0)
+		prealloc_size = st.st_size;
 }
 
 /* Runs the named method, or for auto each that serves the pair until

@@ -401,4 +401,12 @@ ext4_here() {
 	assert_reported 262144
 	range "$T/src" 0 262144 | cmp - "$T/dst"
 	[ $(( $(stat -c %b "$T/dst") * $(stat -c %B "$T/dst") )) -le 262144 ]
+	# The first write fails: an existing DST is left as it was, with no
+	# blocks past its 3 bytes.
+	printf abc > "$T/dst"
+	run strace -o /dev/null -e trace=write -e inject=write:error=EIO:when=1 "$ZCP" -m rw "$T/src" "$T/dst"
+	assert_failure 1
+	assert_reported 0
+	[ "$(cat "$T/dst")" = abc ]
+	[ $(( $(stat -c %b "$T/dst") * $(stat -c %B "$T/dst") )) -le 4096 ]
 }
