@@ -19,14 +19,13 @@ static const struct method *const order[C_N][C_N][5] = {
 		[C_SOCKET] = { SENDFILE, SPLICE, RW },
 		/* To /dev/null splice through zcp's 1 MiB pipe measured 1.15x
 		 * to 1.3x faster than sendfile, whose internal pipe holds 16
-		 * pages. */
+		 * pages (bench/RESULTS.md). */
 		[C_DEVICE] = { SPLICE, SENDFILE, RW },
 		[C_OTHER]  = { RW },
 	},
 	/* Into a file's page cache splice copies once where read/write
-	 * copies twice: on a quiet machine it measured 2.3x faster (median
-	 * of 10 alternating rounds), though both were erratic under load
-	 * (bench/RESULTS.md). */
+	 * copies twice: it measured 1.4x to 2.3x faster in medians of
+	 * alternating rounds, though both were erratic (bench/RESULTS.md). */
 	[C_PIPE] = {
 		[C_FILE]   = { SPLICE, RW },
 		[C_PIPE]   = { SPLICE, RW },
@@ -85,11 +84,21 @@ static const struct method *const direct_order[] = {
 	&method_io_uring, &method_aio, RW, NULL,
 };
 
+/* A block device as DST keeps sendfile first: splice's gain was
+ * measured into /dev/null only, which discards. */
+static const struct method *const file_to_blk[] = {
+	SENDFILE, SPLICE, RW, NULL,
+};
+
 const struct method *const *plan_order(const struct copy *c)
 {
+	enum class src = classify(c->src->kind, 1);
+
 	if (c->direct == 1)
 		return direct_order;
-	return order[classify(c->src->kind, 1)][classify(c->dst->kind, 0)];
+	if (src == C_FILE && c->dst->kind == KIND_BLK)
+		return file_to_blk;
+	return order[src][classify(c->dst->kind, 0)];
 }
 
 void plan_prepare(const struct copy *c)

@@ -32,9 +32,9 @@ vg() {
 	[ "$status" -eq "$want" ]
 	# valgrind's own messages: only the descriptor table.
 	! grep -v -e '^==[0-9]*== *$' -e 'FILE DESCRIPTORS' -e 'Open file descriptor' \
-		-e '<inherited from parent>' "$T/vg.log" | grep -q .
+		-e '<inherited from parent>' "$T/vg.log" | grep -q . || false
 	# Every descriptor open at exit was inherited, not opened by zcp.
-	! grep -A1 'Open file descriptor' "$T/vg.log" | grep -q '  at 0x'
+	! grep -A1 'Open file descriptor' "$T/vg.log" | grep -q '  at 0x' || false
 	grep -q 'FILE DESCRIPTORS: [0-9]* open (3 std)' "$T/vg.log"
 }
 
@@ -57,7 +57,7 @@ vg() {
 	run bash -c "cat '$T/src' | valgrind -q --error-exitcode=99 --leak-check=full --track-fds=yes --log-file='$T/vg2.log' '$ZCP' --json -m splice - - 3>&- | cat > '$T/dst'"
 	assert_success
 	cmp "$T/src" "$T/dst"
-	! grep -A1 'Open file descriptor' "$T/vg2.log" | grep -q '  at 0x'
+	! grep -A1 'Open file descriptor' "$T/vg2.log" | grep -q '  at 0x' || false
 }
 
 @test "valgrind: a TCP listener, and runtime errors" {
@@ -68,7 +68,7 @@ vg() {
 	timeout 20 "$ZCP" -q "$T/src" "tcp:127.0.0.1:$port"
 	wait "$pid"
 	cmp "$T/src" "$T/dst"
-	! grep -A1 'Open file descriptor' "$T/vg3.log" | grep -q '  at 0x'
+	! grep -A1 'Open file descriptor' "$T/vg3.log" | grep -q '  at 0x' || false
 	vg 1 "$T/nope" "$T/dst"
 	[[ "$stderr" == *"zcp: read $T/nope: No such file or directory" ]]
 	vg 1 -m rw "$T/src" /dev/full
