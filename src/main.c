@@ -44,10 +44,13 @@ static double elapsed(void)
 	       (double)(now.tv_nsec - t_start.tv_nsec) / 1e9;
 }
 
+/* On the way out after an error: the socket files zcp made go, and its
+ * descriptors are closed (their errors can add nothing to the one
+ * reported). */
 static void cleanup(void)
 {
-	endpoint_cleanup(&opt.src);
-	endpoint_cleanup(&opt.dst);
+	(void)endpoint_close(&opt.src);
+	(void)endpoint_close(&opt.dst);
 }
 
 /* Whether DST is a file zcp opened to replace, and so cuts to size. */

@@ -533,13 +533,13 @@ os.execvp(sys.argv[1], sys.argv[1:])" "$@"
 		start=$(date +%s)
 		run timeout 15 env ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" \
 			gdb -q -batch -ex 'handle SIGINT nostop noprint pass' \
-			-ex "break $call if \$rdi == 0" -ex run -ex 'signal SIGINT' \
-			-ex delete -ex continue --args "$ZCP" -m "$m" - "$T/dst" < "$T/fifo"
+			-ex "break $call if \$rdi == 0" -ex "run -m $m - '$T/dst' 2>'$T/err'" \
+			-ex 'signal SIGINT' -ex delete -ex continue "$ZCP" < "$T/fifo"
 		took=$(( $(date +%s) - start ))
 		kill "$writer" 2>/dev/null || true
 		wait "$writer" 2>/dev/null || true
 		assert_output --partial "Program terminated with signal SIGINT"
-		assert_output --partial "zcp: 0 bytes copied"
+		grep -q '^zcp: 0 bytes copied' "$T/err"
 		[ "$took" -lt 10 ]
 	done
 }
