@@ -314,10 +314,10 @@ static void open_dst(void)
 }
 
 /* A file zcp replaces on ext4 gets the blocks of the copy allocated in
- * one piece before it starts (bench/RESULTS.md: 1.3x to 1.6x faster for
- * 1 GiB than allocating as the pages are written, for every method).
- * The size stays 0 (KEEP_SIZE); finish_dst's ftruncate to the bytes
- * copied frees what a source that shrank left unused. Elsewhere it is
+ * one piece before it starts (bench/RESULTS.md: 1.1x to 1.6x faster for
+ * 1 GiB than allocating as the pages are written). The size is left as
+ * it is (KEEP_SIZE); finish_dst's ftruncate to the bytes copied, or
+ * fail's, frees what the copy did not fill. Elsewhere it is
  * not done: copy_file_range shares blocks on btrfs and XFS, and tmpfs
  * measured no gain. A refusal costs nothing: the copy allocates as it
  * goes. */
