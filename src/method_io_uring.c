@@ -89,9 +89,11 @@ static int uring_queue(void *ctx, const struct async_req *r)
 static int uring_submit(void *ctx)
 {
 	struct uring *u = ctx;
+	unsigned ready = io_uring_sq_ready(&u->ring);
 	int n = io_uring_submit(&u->ring);
 
-	io_syscalls++;
+	if (ready > 0)
+		io_syscalls++;	/* nothing queued: liburing makes no call */
 	if (n < 0) {
 		errno = n == -EBUSY ? EAGAIN : -n;
 		return -1;
