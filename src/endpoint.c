@@ -4,18 +4,21 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <netdb.h>
-#include <netinet/in.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
+#include <linux/fs.h>
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
 #include <linux/sock_diag.h>
 #include <linux/unix_diag.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
-#include <sys/sysmacros.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -544,6 +547,26 @@ int endpoint_open_dst(struct endpoint *e, int append)
 	e->fd = fd_high(open(e->path, fl, 0666));
 	e->owned = e->fd >= 0;
 	return e->fd < 0 ? -1 : 0;
+}
+
+off_t endpoint_remaining(const struct endpoint *e, off_t skip, off_t count)
+{
+	off_t size = -1, pos;
+	uint64_t blk;
+
+	if (e->fd >= 0 && e->kind == KIND_FILE)
+		size = e->st.st_size;
+	else if (e->fd >= 0 && e->kind == KIND_BLK &&
+		 ioctl(e->fd, BLKGETSIZE64, &blk) == 0)
+		size = (off_t)blk;
+	if (size >= 0) {
+		pos = lseek(e->fd, 0, SEEK_CUR);
+		pos = pos < 0 ? -1 : pos + skip;
+		size = pos < 0 ? -1 : pos >= size ? 0 : size - pos;
+	}
+	if (count >= 0 && (size < 0 || count < size))
+		size = count;
+	return size;
 }
 
 int endpoint_classify(struct endpoint *e)

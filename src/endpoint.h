@@ -60,6 +60,11 @@ int endpoint_open_dst(struct endpoint *e, int append);
 /* Fills st and kind from the open descriptor. Returns 0 or -1. */
 int endpoint_classify(struct endpoint *e);
 
+/* The bytes a copy from e would move: what the file or block device
+ * holds past its current position and then SKIP more bytes, bounded by
+ * COUNT (-1: no bound); -1 when neither tells. */
+off_t endpoint_remaining(const struct endpoint *e, off_t skip, off_t count);
+
 /* Closes e if zcp opened it and removes a listening socket's path.
  * Returns what close returned. */
 int endpoint_close(struct endpoint *e);

@@ -1,39 +1,13 @@
 /* explain.c: --explain. Says what SRC and DST are, which methods can
  * serve them and which auto would take, from the same supports() calls
  * the copy makes, and touches nothing: DST is only looked at. */
-#include <linux/fs.h>
-#include <stdint.h>
 #include <stdio.h>
-#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "explain.h"
 #include "plan.h"
 #include "stats.h"
-
-/* The bytes a copy would move, -1 when SRC does not say. */
-static off_t expected(const struct options *o)
-{
-	const struct endpoint *s = &o->src;
-	off_t size = -1;
-	uint64_t blk;
-
-	if (s->fd >= 0 && s->kind == KIND_FILE)
-		size = s->st.st_size;
-	else if (s->fd >= 0 && s->kind == KIND_BLK &&
-		 ioctl(s->fd, BLKGETSIZE64, &blk) == 0)
-		size = (off_t)blk;
-	if (size >= 0) {
-		off_t pos = s->type == EP_PATH ? 0 : lseek(s->fd, 0, SEEK_CUR);
-
-		pos = pos < 0 ? 0 : pos + o->offset;
-		size = pos >= size ? 0 : size - pos;
-	}
-	if (o->count >= 0 && (size < 0 || o->count < size))
-		size = o->count;
-	return size;
-}
 
 /* -1: DST is not a path; 0: it does not exist (a copy creates it);
  * 1: it exists. */
@@ -78,7 +52,7 @@ static void text(const struct options *o, const struct copy *c)
 	const struct method *const *m;
 	const struct method *first = NULL;
 	const char *why;
-	off_t bytes = expected(o);
+	off_t bytes = endpoint_remaining(&o->src, o->offset, o->count);
 	int exists = dst_exists(&o->dst), n = 0;
 
 	printf("SRC %s: %s", o->src.text, endpoint_kind_name(o->src.kind));
@@ -139,7 +113,7 @@ static void json(const struct options *o, const struct copy *c)
 	const struct method *const *m;
 	const struct method *first = NULL;
 	const char *why;
-	off_t bytes = expected(o);
+	off_t bytes = endpoint_remaining(&o->src, o->offset, o->count);
 	int exists = dst_exists(&o->dst), n = 0;
 
 	printf("{\"version\":1,\"src\":");

@@ -330,7 +330,7 @@ static void prealloc_dst(void)
 	if (!replaces_dst() || fstatfs(cp.out, &fs) < 0 ||
 	    fs.f_type != EXT4_SUPER_MAGIC || fstat(cp.out, &st) < 0)
 		return;
-	len = method_expected(&cp);
+	len = endpoint_remaining(cp.src, 0, cp.count);
 	/* More than fits would fill the file system before the first byte. */
 	if (len <= 0 || (unsigned long long)len / fs.f_bsize >= fs.f_bavail)
 		return;

@@ -2,11 +2,8 @@
  * small accounting helpers every method shares. */
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/fs.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include "method.h"
@@ -46,24 +43,6 @@ void method_advance(struct copy *c, size_t n)
 {
 	if (c->count >= 0)
 		c->count -= (off_t)n;
-}
-
-off_t method_expected(const struct copy *c)
-{
-	off_t size = -1, pos;
-	uint64_t blk;
-
-	if (c->src->kind == KIND_FILE)
-		size = c->src->st.st_size;
-	else if (c->src->kind == KIND_BLK && ioctl(c->in, BLKGETSIZE64, &blk) == 0)
-		size = (off_t)blk;
-	if (size >= 0) {
-		pos = lseek(c->in, 0, SEEK_CUR);
-		size = pos < 0 ? -1 : pos >= size ? 0 : size - pos;
-	}
-	if (c->count >= 0 && (size < 0 || c->count < size))
-		size = c->count;
-	return size;
 }
 
 int method_unsupported(int err)

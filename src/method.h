@@ -75,10 +75,6 @@ const struct method *method_find(const char *name);
 /* Bytes the next call may move: bsize, or less near the count. */
 size_t method_chunk(const struct copy *c);
 
-/* The bytes SRC still holds from its current position, bounded by the
- * count; -1 when neither tells. */
-off_t method_expected(const struct copy *c);
-
 /* Records that auto passed over method m: err is the errno it fell
  * back with, or 0 with why when supports() refused the pair. */
 void method_pass(struct copy *c, const struct method *m, int err,

@@ -172,7 +172,7 @@ void progress_start(const struct copy *c)
 	if (running || (!live && !usr1))
 		return;
 	copy = c;
-	total = method_expected(c);
+	total = endpoint_remaining(c->src, 0, c->count);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	stopfd = eventfd(0, EFD_CLOEXEC);
 	if (stopfd < 0)
