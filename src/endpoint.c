@@ -18,7 +18,6 @@
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/sysmacros.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -322,11 +321,11 @@ static int unix_connect(struct endpoint *e)
 	return fd;
 }
 
-/* Whether a socket of any process is bound to the file with this device
- * and inode, asked of the kernel's socket diagnostics (what `ss -x`
+/* Whether a socket in zcp's network namespace is bound to the file with
+ * this inode, asked of the kernel's socket diagnostics (what `ss -x`
  * reads): 1 yes, 0 no, -1 cannot tell (errno). Asking, unlike trying to
  * connect, takes nothing from a server that accepts one peer. */
-static int unix_bound(dev_t dev, ino_t ino)
+static int unix_bound(ino_t ino)
 {
 	struct {
 		struct nlmsghdr nh;
@@ -361,6 +360,12 @@ static int unix_bound(dev_t dev, ino_t ino)
 			int alen = (int)h->nlmsg_len - NLMSG_LENGTH(sizeof *m);
 
 			if (h->nlmsg_type == NLMSG_DONE) {
+				int err = *(int *)NLMSG_DATA(h);
+
+				if (err < 0) {
+					errno = -err;
+					goto fail;
+				}
 				close(fd);
 				return found;
 			}
@@ -371,11 +376,15 @@ static int unix_bound(dev_t dev, ino_t ino)
 			for (; RTA_OK(a, alen); a = RTA_NEXT(a, alen)) {
 				struct unix_diag_vfs *v = RTA_DATA(a);
 
-				/* The kernel's own dev_t: major above 20 bits. */
+				/* The inode number alone, in the 32 bits the
+				 * kernel gives: stat's device number is not
+				 * always the super block's (btrfs subvolumes,
+				 * overlayfs), and a socket of another file
+				 * with the same low bits only makes zcp
+				 * refuse, the safe side. */
 				if (a->rta_type == UNIX_DIAG_VFS &&
-				    v->udiag_vfs_ino == ino &&
-				    v->udiag_vfs_dev >> 20 == major(dev) &&
-				    (v->udiag_vfs_dev & 0xfffff) == minor(dev))
+				    RTA_PAYLOAD(a) >= sizeof *v &&
+				    v->udiag_vfs_ino == (uint32_t)ino)
 					found = 1;
 			}
 		}
@@ -390,14 +399,42 @@ fail:
 	return -1;
 }
 
+/* Whether a server answers on the socket at sun: the check for one the
+ * kernel's diagnostics cannot see (another network namespace). It
+ * takes one connection from such a server: better than deleting its
+ * socket. 1 yes, 0 refused (stale), -1 error. */
+static int unix_answers(const struct sockaddr_un *sun)
+{
+	int fd, rc, saved;
+
+	/* Non-blocking: a live server with a full backlog gives EAGAIN
+	 * instead of holding us up. */
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0)
+		return -1;
+	do
+		rc = connect(fd, (const struct sockaddr *)sun, sizeof *sun);
+	while (rc < 0 && errno == EINTR && !io_signal);
+	saved = errno;
+	close(fd);
+	if (rc == 0 || saved == EAGAIN || saved == EINPROGRESS ||
+	    saved == EPROTOTYPE)
+		return 1;
+	if (saved == ECONNREFUSED || saved == ENOENT)
+		return 0;
+	errno = saved;
+	return -1;
+}
+
 /* Removes what is at the path if it is a socket nobody has bound.
  * Returns 0 when the path is free, or -1 with errno set: EEXIST for a
  * file that is not a socket, EADDRINUSE for a socket in use or one that
  * cannot be told apart from it. */
-static int unix_clear(const char *path)
+static int unix_clear(const char *path, const struct sockaddr_un *sun)
 {
+	static char why[160];
 	struct stat st;
-	int bound;
+	int rc;
 
 	if (lstat(path, &st) < 0)
 		return errno == ENOENT ? 0 : -1;
@@ -405,11 +442,16 @@ static int unix_clear(const char *path)
 		errno = EEXIST;
 		return -1;
 	}
-	bound = unix_bound(st.st_dev, st.st_ino);
-	if (bound != 0) {
-		if (bound < 0)
-			io_set_message("a socket file is there, and whether a "
-				       "server uses it cannot be told");
+	rc = unix_bound(st.st_ino);
+	if (rc < 0) {
+		snprintf(why, sizeof why, "a socket file is there, and whether "
+			 "a server uses it cannot be told (socket diagnostics: "
+			 "%s)", strerror(errno));
+		io_set_message(why);
+	}
+	if (rc == 0)
+		rc = unix_answers(sun);
+	if (rc != 0) {
 		errno = EADDRINUSE;
 		return -1;
 	}
@@ -431,7 +473,7 @@ static int unix_listen(struct endpoint *e)
 	lfd = unix_socket(e, &sun);
 	if (lfd < 0)
 		return -1;
-	if (unix_clear(e->path) < 0) {
+	if (unix_clear(e->path, &sun) < 0) {
 		saved = errno;
 		close(lfd);
 		errno = saved;

@@ -77,10 +77,13 @@ static void restore_flags(void)
 }
 
 /* Once the copy has stopped (see on_signal): no more interrupted calls. */
+static volatile sig_atomic_t ticks_off;
+
 static void stop_ticking(void)
 {
 	static const struct itimerval off;
 
+	ticks_off = 1;
 	setitimer(ITIMER_REAL, &off, NULL);
 }
 
@@ -143,7 +146,8 @@ static void on_signal(int sig)
 	if (sig == SIGALRM)
 		return;
 	io_signal = sig;
-	setitimer(ITIMER_REAL, &tick, NULL);
+	if (!ticks_off)
+		setitimer(ITIMER_REAL, &tick, NULL);
 }
 
 static void signals_init(void)
@@ -334,8 +338,9 @@ static void prealloc_dst(void)
 	/* More than fits would fill the file system before the first byte. */
 	if (len <= 0 || (unsigned long long)len / fs.f_bsize >= fs.f_bavail)
 		return;
-	if (fallocate(cp.out, FALLOC_FL_KEEP_SIZE, 0, len) == 0)
-		prealloc_size = st.st_size;
+	/* Set first: a call that fails part way may still leave blocks. */
+	prealloc_size = st.st_size;
+	(void)fallocate(cp.out, FALLOC_FL_KEEP_SIZE, 0, len);
 }
 
 /* Runs the named method, or for auto each that serves the pair until
@@ -441,6 +446,7 @@ int main(int argc, char **argv)
 	m = run_copy();
 	if (io_signal)
 		fail(SIDE_READ);	/* reports, then dies by the signal */
+	stop_ticking();		/* no call of the copy is left to interrupt */
 	progress_stop();
 	stats_end(&cp);
 	/* Before finish_dst closes a descriptor they may have been set on. */

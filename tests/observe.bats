@@ -350,12 +350,12 @@ with open(sys.argv[1], \"wb\") as f:
 			assert_success
 			cmp "$T/src" "$T/dst"
 		fi
-		# File to file, in 64-byte calls where the method takes them,
+		# File to file, in 16-byte calls where the method takes them,
 		# so that a progress line is drawn before the end.
 		rm -f "$T/dst"
 		case $m in
 		aio | io_uring) bs= ;;
-		*) bs=-b64 ;;
+		*) bs=-b16 ;;
 		esac
 		run --separate-stderr "$T/zcp-tsan" -q -m "$m" $bs --progress=always \
 			"$T/small" "$T/dst"

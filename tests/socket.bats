@@ -205,15 +205,33 @@ time.sleep(20)' "$T/dgram" "$T/ready" 3>&- &
 	[ -S "$T/dgram" ]
 }
 
+@test "unix-listen refuses a socket whose server is in another network namespace" {
+	# The kernel's socket diagnostics see one namespace: zcp then asks by
+	# connecting, which costs that server its peer but not its socket.
+	unshare -n true 2>/dev/null || skip "cannot make a network namespace here"
+	timeout 20 unshare -n "$ZCP" -q "unix-listen:$T/sock" "$T/got" 3>&- &
+	SPID=$!
+	wait_path "$T/sock"
+	run --separate-stderr timeout 5 "$ZCP" "$T/src" "unix-listen:$T/sock"
+	wait "$SPID" || true
+	assert_failure 1
+	[[ "$stderr" == *"write unix-listen:$T/sock: Address already in use" ]]
+}
+
 @test "unix-listen replaces a stale socket" {
 	"$ZCP" -q "unix-listen:$T/sock" /dev/null 3>&- &
 	LPID=$!
 	wait_path "$T/sock"
 	kill -9 "$LPID"; wait "$LPID" || true
 	[ -S "$T/sock" ]
+	ino=$(stat -c %i "$T/sock")
 	timeout 20 "$ZCP" -q "unix-listen:$T/sock" "$T/dst" 3>&- &
 	LPID=$!
-	sleep 0.2
+	# Connect once the new socket has replaced the stale one.
+	for i in $(seq 1 100); do
+		[ -S "$T/sock" ] && [ "$(stat -c %i "$T/sock" 2>/dev/null)" != "$ino" ] && break
+		sleep 0.05
+	done
 	"$ZCP" -q "$T/src" "unix:$T/sock"
 	wait "$LPID"
 	cmp "$T/src" "$T/dst"
