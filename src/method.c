@@ -63,6 +63,16 @@ int method_unsupported(int err)
 	}
 }
 
+int method_failed(struct copy *c, int first, enum side side)
+{
+	if (first && method_unsupported(errno)) {
+		c->fallback_errno = errno;
+		return COPY_FALLBACK;
+	}
+	c->side = side;
+	return COPY_ERROR;
+}
+
 int method_empty_start(struct copy *c, const char *name)
 {
 	off_t pos = lseek(c->in, 0, SEEK_CUR);

@@ -88,6 +88,11 @@ void method_advance(struct copy *c, size_t n);
  * the next method may try; 0 for a real error. */
 int method_unsupported(int err);
 
+/* A zero-copy call failed with errno, one the retry helpers do not wait
+ * out: before the first byte (first) a not-supported error falls back
+ * (COPY_FALLBACK); otherwise it is an error of side (COPY_ERROR). */
+int method_failed(struct copy *c, int first, enum side side);
+
 /* After a zero-copy call gave 0 at the very start: 1 if read(2) would
  * still find bytes at SRC's position (files in /proc report size 0 and
  * give splice, sendfile or copy_file_range nothing), with c->note saying

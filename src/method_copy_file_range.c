@@ -49,16 +49,11 @@ static int cfr_copy(struct copy *c)
 		if (n < 0) {
 			if (io_retry_pair(c->in, c->out))
 				continue;
-			if (first && method_unsupported(errno)) {
-				c->fallback_errno = errno;
-				return COPY_FALLBACK;
-			}
 			/* copy_file_range does not say which side failed;
 			 * these are the ones only writing gives. */
-			c->side = errno == ENOSPC || errno == EDQUOT ||
-				  errno == EFBIG
-				? SIDE_WRITE : SIDE_READ;
-			return COPY_ERROR;
+			return method_failed(c, first,
+					     errno == ENOSPC || errno == EDQUOT ||
+					     errno == EFBIG ? SIDE_WRITE : SIDE_READ);
 		}
 		if (n == 0) {
 			if (first && method_empty_start(c, "copy_file_range"))

@@ -59,12 +59,10 @@ static int sf_copy(struct copy *c)
 		if (n < 0) {
 			if (io_retry_pair(c->in, c->out))
 				continue;
-			if (first && method_unsupported(errno)) {
-				c->fallback_errno = errno;
-				return COPY_FALLBACK;
-			}
-			c->side = errno == EIO ? SIDE_READ : SIDE_WRITE;
-			rc = COPY_ERROR;
+			rc = method_failed(c, first, errno == EIO ? SIDE_READ
+								  : SIDE_WRITE);
+			if (rc == COPY_FALLBACK)
+				return rc;	/* nothing moved: pos is SRC's */
 			break;
 		}
 		if (n == 0) {

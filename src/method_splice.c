@@ -108,12 +108,7 @@ static int splice_direct(struct copy *c)
 		if (n < 0) {
 			if (io_retry_pair(c->in, c->out))
 				continue;
-			if (first && method_unsupported(errno)) {
-				c->fallback_errno = errno;
-				return COPY_FALLBACK;
-			}
-			c->side = direct_side(c, errno);
-			return COPY_ERROR;
+			return method_failed(c, first, direct_side(c, errno));
 		}
 		if (n == 0) {
 			if (first && c->src->kind == KIND_FILE &&
