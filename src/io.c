@@ -91,7 +91,8 @@ void io_undirect_restore(void)
 	errno = saved;
 }
 
-int io_retry(int fd, short events)
+/* io_retry and io_retry_pair: in or out is -1 where there is none. */
+static int retry(int in, int out)
 {
 	if (io_signal) {
 		errno = EINTR;
@@ -100,25 +101,22 @@ int io_retry(int fd, short events)
 	if (errno == EINTR)
 		return 1;
 	if (errno == EAGAIN || errno == EWOULDBLOCK)
-		return io_wait(fd, events) == 0;
-	if (errno == EINVAL)
-		return io_undirect(fd);
+		return (in < 0 || io_wait(in, POLLIN) == 0) &&
+		       (out < 0 || io_wait(out, POLLOUT) == 0);
+	if (errno == EINVAL)	/* both, where both have O_DIRECT */
+		return (in >= 0 && io_undirect(in)) |
+		       (out >= 0 && io_undirect(out));
 	return 0;
+}
+
+int io_retry(int fd, short events)
+{
+	return events == POLLOUT ? retry(-1, fd) : retry(fd, -1);
 }
 
 int io_retry_pair(int in, int out)
 {
-	if (io_signal) {
-		errno = EINTR;
-		return 0;
-	}
-	if (errno == EINTR)
-		return 1;
-	if (errno == EAGAIN || errno == EWOULDBLOCK)
-		return io_wait(in, POLLIN) == 0 && io_wait(out, POLLOUT) == 0;
-	if (errno == EINVAL)
-		return io_undirect(in) | io_undirect(out);
-	return 0;
+	return retry(in, out);
 }
 
 ssize_t io_read(int fd, void *buf, size_t len)
