@@ -1,5 +1,7 @@
-/* io.c: retry loops shared by the methods. A descriptor a parent left
- * non-blocking gives EAGAIN; that is waited out with poll, never spun on. */
+/* io.c: what every method's loop shares: the retry decisions (a
+ * descriptor a parent left non-blocking gives EAGAIN, waited out with
+ * ppoll, never spun on; EINVAL on a handed O_DIRECT descriptor goes on
+ * through the page cache), the byte counter, and the system call count. */
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
