@@ -360,19 +360,6 @@ else:
 PY
 }
 
-# pid_of_child PID: the zcp that PID started (timeout's or strace's
-# child). By name: a shell on the way to exec can have short-lived
-# children of its own (command substitutions in bats' traps).
-pid_of_child() {
-	local i c
-	for i in $(seq 1 100); do
-		c=$(pgrep -P "$1" -x zcp | head -1)
-		[ -n "$c" ] && { echo "$c"; return 0; }
-		sleep 0.02
-	done
-	return 1
-}
-
 @test "a sending peer that resets the connection: read error, DST holds what was reported" {
 	for m in $(methods) auto; do
 		serves "$m" socket file || continue

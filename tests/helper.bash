@@ -88,3 +88,28 @@ assert_refused() {
 	assert_failure 2
 	assert_output --regexp "zcp: method $m cannot copy from [a-z ]+ to [a-z ]+: .*(needs|cannot)"
 }
+
+# tsan_build: builds zcp with ThreadSanitizer into $T/zcp-tsan, or skips.
+tsan_build() {
+	# Once per suite run: the sanitizer build gives the same answer.
+	if grep -qa __asan_init "$ZCP"; then
+		skip "ThreadSanitizer runs with the plain build only"
+	fi
+	${CC:-cc} -O1 -g -std=c11 -D_GNU_SOURCE -pthread -fsanitize=thread \
+		-o "$T/zcp-tsan" "$BATS_TEST_DIRNAME"/../src/*.c -laio -luring \
+		2>"$T/cc.err" || skip "no ThreadSanitizer: $(head -n 1 "$T/cc.err")"
+	"$T/zcp-tsan" --version >/dev/null 2>&1 || skip "ThreadSanitizer cannot run here"
+}
+
+# pid_of_child PID: the zcp that PID started (timeout's or strace's
+# child). By name: a shell on the way to exec can have short-lived
+# children of its own (command substitutions in bats' traps).
+pid_of_child() {
+	local i c
+	for i in $(seq 1 100); do
+		c=$(pgrep -P "$1" -x zcp | head -1)
+		[ -n "$c" ] && { echo "$c"; return 0; }
+		sleep 0.02
+	done
+	return 1
+}

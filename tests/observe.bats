@@ -318,18 +318,6 @@ at_least() { [ "$("$1" "$2")" -ge "$3" ]; }
 	[[ "$stderr" == "zcp: invalid --progress 'sometimes': expected auto, always or never"* ]]
 }
 
-# tsan_build: builds zcp with ThreadSanitizer into $T/zcp-tsan, or skips.
-tsan_build() {
-	# Once per suite run: the sanitizer build gives the same answer.
-	if grep -qa __asan_init "$ZCP"; then
-		skip "ThreadSanitizer runs with the plain build only"
-	fi
-	${CC:-cc} -O1 -g -std=c11 -D_GNU_SOURCE -pthread -fsanitize=thread \
-		-o "$T/zcp-tsan" "$BATS_TEST_DIRNAME"/../src/*.c -laio -luring \
-		2>"$T/cc.err" || skip "no ThreadSanitizer: $(head -n 1 "$T/cc.err")"
-	"$T/zcp-tsan" --version >/dev/null 2>&1 || skip "ThreadSanitizer cannot run here"
-}
-
 @test "ThreadSanitizer: the progress line reads the byte count without a data race" {
 	tsan_build
 	mkdata "$T/src" 16777216
