@@ -508,10 +508,19 @@ static int unix_listen(struct endpoint *e)
 /* 0, 1 and 2 as they were when zcp started: 1 where closed. */
 static int stdio_closed[3];
 
-void endpoint_guard_stdio(void)
+static int is_closed(int fd)
 {
+	return fcntl(fd, F_GETFD) < 0 && errno == EBADF;
+}
+
+void endpoint_guard(struct endpoint *src, struct endpoint *dst)
+{
+	if (src->type == EP_FD)
+		src->fd_was_closed = is_closed(src->fdnum);
+	if (dst->type == EP_FD)
+		dst->fd_was_closed = is_closed(dst->fdnum);
 	for (int fd = 0; fd < 3; fd++) {
-		if (fcntl(fd, F_GETFD) >= 0 || errno != EBADF)
+		if (!is_closed(fd))
 			continue;
 		/* Lower descriptors are open, so this takes fd itself. */
 		int n = open("/dev/null", fd ? O_WRONLY : O_RDONLY);
@@ -550,6 +559,10 @@ static int open_common(struct endpoint *e, int write)
 		return check_access(e->fd, write);
 	case EP_FD:
 		e->fd = e->fdnum;
+		if (e->fd_was_closed) {
+			errno = EBADF;
+			return -1;
+		}
 		return check_access(e->fd, write);
 	case EP_TCP:
 		e->fd = tcp_connect(e);

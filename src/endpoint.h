@@ -35,6 +35,7 @@ struct endpoint {
 	char host[256];		/* EP_TCP, EP_TCP_LISTEN; brackets removed */
 	char port[8];
 	int fdnum;		/* EP_FD */
+	int fd_was_closed;	/* EP_FD: N was not open when zcp started */
 
 	int fd;			/* -1 until opened */
 	int owned;		/* zcp opened fd and closes it */
@@ -75,9 +76,10 @@ void endpoint_cleanup(struct endpoint *e);
 const char *endpoint_kind_name(enum endpoint_kind k);
 
 /* Fills any of 0, 1, 2 that is closed with /dev/null, so that no
- * descriptor zcp or a library opens takes its place; "-" and fd:N still
- * see such a descriptor as closed. Call first. */
-void endpoint_guard_stdio(void);
+ * descriptor zcp or a library opens takes its place, and notes an fd:N
+ * operand whose N is closed: "-" and fd:N still see such a descriptor as
+ * closed, whatever zcp opens there later. Call before opening anything. */
+void endpoint_guard(struct endpoint *src, struct endpoint *dst);
 
 /* Moves fd to a number above 2 (zcp's descriptors never take 0, 1, 2).
  * Returns the new descriptor, or -1 with errno set and fd closed. */

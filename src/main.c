@@ -238,7 +238,7 @@ static void probe_dst(struct endpoint *e)
 	case EP_STDIO:
 	case EP_FD:
 		e->fd = e->type == EP_FD ? e->fdnum : STDOUT_FILENO;
-		if (endpoint_classify(e) < 0)
+		if (e->fd_was_closed || endpoint_classify(e) < 0)
 			e->kind = KIND_OTHER;	/* open reports it */
 		e->fd = -1;
 		return;
@@ -422,7 +422,7 @@ int main(int argc, char **argv)
 	double secs;
 
 	options_parse(&opt, argc, argv);
-	endpoint_guard_stdio();
+	endpoint_guard(&opt.src, &opt.dst);
 	progress_init(opt.progress);
 	signals_init();
 	if (opt.bench)

@@ -264,3 +264,17 @@ time.sleep(20)' "$T/dgram" "$T/ready" 3>&- &
 	wait "$LPID"
 	cmp "$T/src" "$T/dst"
 }
+
+@test "fd:N closed when zcp starts stays closed, though zcp's own socket takes the number" {
+	for n in 3 4 5 6 7; do
+		timeout 20 "$ZCP" -q "$T/src" tcp-listen:0 2>"$T/lerr" 3>&- &
+		LPID=$!
+		PORT=$(wait_port "$T/lerr")
+		# Descriptors 3 to 7 are closed, so zcp's socket is one of them.
+		run --separate-stderr bash -c "exec 3>&- 4>&- 5>&- 6>&- 7>&-; exec '$ZCP' tcp:127.0.0.1:$PORT fd:$n"
+		wait "$LPID" || true
+		echo "fd:$n: status $status: $stderr"
+		assert_failure 1
+		[[ "$stderr" == "zcp: 0 bytes copied"*"zcp: write fd:$n: Bad file descriptor" ]]
+	done
+}
