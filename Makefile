@@ -19,8 +19,8 @@ SRCS := $(wildcard src/*.c)
 OBJS := $(SRCS:.c=.o)
 SAN_DIR := build-san
 SAN_OBJS := $(patsubst src/%.c,$(SAN_DIR)/%.o,$(SRCS))
-SAN_FLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
-	-fno-sanitize-recover=undefined
+SAN_FLAGS := -O1 -g -fsanitize=address,undefined,float-cast-overflow \
+	-fno-omit-frame-pointer -fno-sanitize-recover=undefined,float-cast-overflow
 
 all: zcp
 

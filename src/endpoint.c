@@ -104,7 +104,7 @@ static int parse_hostport(struct endpoint *e, const char *s, int need_host,
 	e->host[hlen] = '\0';
 	if (hlen == 0)
 		strcpy(e->host, "127.0.0.1");
-	snprintf(e->port, sizeof e->port, "%ld", port);
+	snprintf(e->port, sizeof e->port, "%u", (unsigned)port & 0xffffu);
 	return 0;
 }
 
@@ -616,7 +616,9 @@ off_t endpoint_remaining(const struct endpoint *e, off_t skip, off_t count)
 		size = (off_t)blk;
 	if (size >= 0) {
 		pos = lseek(e->fd, 0, SEEK_CUR);
-		pos = pos < 0 ? -1 : pos + skip;
+		/* Past the largest offset there is: nothing remains. */
+		if (pos >= 0 && __builtin_add_overflow(pos, skip, &pos))
+			pos = size;
 		size = pos < 0 ? -1 : pos >= size ? 0 : size - pos;
 	}
 	if (count >= 0 && (size < 0 || count < size))

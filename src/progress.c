@@ -80,7 +80,9 @@ static size_t format(char *buf, size_t len)
 		     (long long)done, si, iec, secs, r);
 	if (total > 0 && n >= 0 && (size_t)n < len) {
 		double left = done < total ? (double)(total - done) : 0;
-		long eta = rate > 0 ? (long)(left / rate + 0.5) : -1;
+		double secs_left = rate > 0 ? left / rate + 0.5 : -1;
+		/* Beyond 100 days the rate says nothing: no ETA. */
+		long eta = secs_left < 8640000 ? (long)secs_left : -1;
 
 		n += snprintf(buf + n, len - (size_t)n, ", %d%%",
 			      (int)(100.0 * (double)done / (double)total));

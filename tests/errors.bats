@@ -278,3 +278,21 @@ fails_with() {
 	[ ! -e "$T/sock" ]
 	[ ! -e "$T/dst" ]
 }
+
+@test "offsets at the top of off_t: nothing to copy or an error, never an overflow" {
+	mkdata "$T/src" 100
+	# SRC's position (10) plus the offset passes the largest off_t.
+	run --separate-stderr bash -c "{ dd bs=10 count=1 of=/dev/null status=none; exec '$ZCP' --explain -o 9223372036854775807 - '$T/x'; } < '$T/src'"
+	assert_success
+	[[ "$output" == *"SRC -: file, 0 bytes to copy"* ]]
+	[ ! -e "$T/x" ]
+	# ext4 and most file systems refuse a position that far.
+	run --separate-stderr "$ZCP" -o 9223372036854775000 "$T/src" "$T/x"
+	if [ "$status" -eq 0 ]; then
+		[[ "$stderr" == "zcp: 0 bytes copied"* ]]
+	else
+		assert_failure 1
+		[[ "$stderr" == *"zcp: read $T/src: Invalid argument" ]]
+	fi
+}
+

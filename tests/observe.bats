@@ -295,6 +295,17 @@ at_least() { [ "$("$1" "$2")" -ge "$3" ]; }
 	grep -q 'zcp: 100000 bytes (100 kB, 97.7 KiB) copied' "$T/err"
 }
 
+@test "--progress with a count far beyond the rate: no ETA rather than a wrapped one" {
+	mkdata "$T/src" 100000
+	start_slow timeout 20 "$ZCP" --progress=always -n 9223372036854775807 - "$T/dst"
+	head -c 100000 "$T/src" >&7
+	wait_for grep -q $'\rzcp: 100000 bytes .*, 0%' "$T/err"
+	exec 7>&-
+	wait "$pid"
+	cmp "$T/src" "$T/dst"
+	! grep -q 'ETA' "$T/err" || false
+}
+
 @test "--progress is off when stderr is not a terminal, unless forced" {
 	mkdata "$T/src" 200000
 	start_slow timeout 20 "$ZCP" -p - "$T/dst"
