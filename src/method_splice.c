@@ -394,13 +394,16 @@ static int splice_via_pipe(struct copy *c)
 		c->side = SIDE_READ;
 		return COPY_ERROR;
 	}
-	/* zcp's own descriptors stay clear of 0, 1 and 2. */
+	/* zcp's own descriptors stay clear of 0, 1 and 2; fd_high closes
+	 * what it cannot move. */
 	p[0] = fd_high(p[0]);
-	p[1] = p[0] < 0 ? -1 : fd_high(p[1]);
+	p[1] = fd_high(p[1]);
 	if (p[0] < 0 || p[1] < 0) {
 		int saved = errno;
 		if (p[0] >= 0)
 			close(p[0]);
+		if (p[1] >= 0)
+			close(p[1]);
 		errno = saved;
 		c->side = SIDE_READ;
 		return COPY_ERROR;
