@@ -360,13 +360,19 @@ else:
 PY
 }
 
+# listener METHOD: starts "zcp -m METHOD tcp-listen:0 $T/dst" in the
+# background, its stderr in $T/lerr; sets zpid and port.
+listener() {
+	rm -f "$T/dst"
+	timeout 20 "$ZCP" -m "$1" tcp-listen:0 "$T/dst" 2>"$T/lerr" 3>&- &
+	zpid=$!
+	port=$(wait_port "$T/lerr")
+}
+
 @test "a sending peer that resets the connection: read error, DST holds what was reported" {
 	for m in $(methods) auto; do
 		serves "$m" socket file || continue
-		rm -f "$T/dst"
-		timeout 20 "$ZCP" -m "$m" tcp-listen:0 "$T/dst" 2>"$T/lerr" 3>&- &
-		zpid=$!
-		port=$(wait_port "$T/lerr")
+		listener "$m"
 		RESET=1 peer send "$port" "$T/src" 300000 65536
 		st=0
 		wait "$zpid" || st=$?
@@ -430,10 +436,7 @@ PY
 @test "a peer that sends in tiny pieces: every byte, once, in order" {
 	for m in $(methods) auto; do
 		serves "$m" socket file || continue
-		rm -f "$T/dst"
-		timeout 20 "$ZCP" -m "$m" tcp-listen:0 "$T/dst" 2>"$T/lerr" 3>&- &
-		zpid=$!
-		port=$(wait_port "$T/lerr")
+		listener "$m"
 		peer send "$port" "$T/src" 6000 13
 		wait "$zpid"
 		grep -q '^zcp: 6000 bytes' "$T/lerr"
