@@ -26,9 +26,10 @@ const struct method_flag async_flags[] = {
 };
 
 /* A block goes FREE -> READING -> (FILLED) -> WRITING -> FREE. FILLED:
- * waiting for its turn on a stream DST. TAIL: the last block, whose end
- * is not aligned; that end is written through the page cache once
- * nothing else is in flight. */
+ * waiting for its turn on a stream DST. TAIL: a block whose end is not
+ * aligned (the last one, or one a short write left at an unaligned
+ * offset); that end is written through the page cache once nothing else
+ * is in flight. */
 enum state { S_FREE, S_READING, S_FILLED, S_WRITING, S_TAIL };
 
 struct slot {
@@ -525,22 +526,6 @@ static void start_block(struct run *r, struct slot *s)
 	}
 }
 
-static void pump(struct run *r)
-{
-	struct slot *s;
-
-	for (;;) {
-		if (io_signal)
-			fail_run(r, SIDE_READ, EINTR);
-		while (more_to_read(r) && (s = free_slot(r)))
-			start_block(r, s);
-		submit(r);
-		if (r->inflight == 0)
-			break;
-		reap(r);
-	}
-}
-
 /* pread or pwrite through the page cache until len bytes have moved or
  * SRC ends; used for the unaligned ends of a direct copy. Returns bytes
  * moved, or -1 with errno set. */
@@ -566,6 +551,53 @@ static ssize_t sync_io(int fd, int write, char *buf, size_t len, off_t off,
 		moved += (size_t)n;
 	}
 	return (ssize_t)moved;
+}
+
+/* The unaligned ends of blocks, through the page cache, once every
+ * request has completed. Returns how many blocks it took. */
+static int tails(struct run *r)
+{
+	int flushed = 0;
+
+	for (int i = 0; i < r->nslot && !r->err; i++) {
+		struct slot *s = &r->slot[i];
+		size_t left = s->len - s->wdone;
+		ssize_t n;
+
+		if (s->state != S_TAIL)
+			continue;
+		n = sync_io(r->out.fd, 1, s->buf + s->pad + s->wdone, left,
+			    r->out.start + s->at + (off_t)s->wdone,
+			    r->c->flags & (RWF_DSYNC | RWF_SYNC));
+		if (n > 0)
+			io_count_add(&r->c->done, n);
+		if (n != (ssize_t)left)
+			fail_run(r, SIDE_WRITE, n < 0 ? errno : EIO);
+		s->state = S_FREE;
+		flushed++;
+	}
+	return flushed;
+}
+
+static void pump(struct run *r)
+{
+	struct slot *s;
+
+	for (;;) {
+		if (io_signal)
+			fail_run(r, SIDE_READ, EINTR);
+		while (more_to_read(r) && (s = free_slot(r)))
+			start_block(r, s);
+		submit(r);
+		if (r->inflight > 0) {
+			reap(r);
+			continue;
+		}
+		/* Nothing in flight yet more to read: every slot holds a
+		 * tail that a short write left. Writing them frees them. */
+		if (!more_to_read(r) || tails(r) == 0)
+			break;
+	}
 }
 
 /* A direct DST that starts inside a block: the bytes up to the first
@@ -608,28 +640,6 @@ static void head(struct run *r)
 		return;
 	}
 	io_count_add(&r->c->done, n);
-}
-
-/* The unaligned end of the last block, through the page cache, once
- * every request has completed. */
-static void tails(struct run *r)
-{
-	for (int i = 0; i < r->nslot && !r->err; i++) {
-		struct slot *s = &r->slot[i];
-		size_t left = s->len - s->wdone;
-		ssize_t n;
-
-		if (s->state != S_TAIL)
-			continue;
-		n = sync_io(r->out.fd, 1, s->buf + s->pad + s->wdone, left,
-			    r->out.start + s->at + (off_t)s->wdone,
-			    r->c->flags & (RWF_DSYNC | RWF_SYNC));
-		if (n > 0)
-			io_count_add(&r->c->done, n);
-		if (n != (ssize_t)left)
-			fail_run(r, SIDE_WRITE, n < 0 ? errno : EIO);
-		s->state = S_FREE;
-	}
 }
 
 /* Gives a regular file DST its final size before the copy when SRC's

@@ -319,6 +319,43 @@ direct_here() {
 	assert_output --partial "zcp: method aio: the kernel refused it: Resource temporarily unavailable"
 }
 
+# fault_shim: builds tests/shim/async_fault.c, which alters single aio and
+# io_uring completions (strace cannot), into $T/fault.so; skips if it
+# cannot be built or preloaded.
+fault_shim() {
+	${CC:-cc} -shared -fPIC -o "$T/fault.so" \
+		"$BATS_TEST_DIRNAME/shim/async_fault.c" -ldl 2>"$T/cc.err" ||
+		skip "cannot build the fault shim: $(head -n 1 "$T/cc.err")"
+	faulty none 0 --version >/dev/null 2>"$T/cc.err" ||
+		skip "cannot preload the fault shim: $(head -n 1 "$T/cc.err")"
+}
+
+# faulty FAULT AT ZCP-ARG...: zcp with the shim making FAULT (read, write,
+# short) at file offset AT. AddressSanitizer wants to be first among the
+# libraries; the shim intercepts nothing it relies on.
+faulty() {
+	ZCP_FAULT=$1 ZCP_FAULT_AT=$2 LD_PRELOAD="$T/fault.so" \
+		ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0" \
+		"$ZCP" "${@:3}"
+}
+
+@test "a direct write that ends short at an unaligned offset: the rest follows, at queue depth 1 too" {
+	direct_here
+	mkdata "$T/src" 3000000
+	fault_shim
+	for m in $ASYNC; do
+		for d in 1 16; do
+			rm -f "$T/dst"
+			run faulty short 0 -v -m "$m" -d "$d" "$T/src" "$T/dst"
+			assert_success
+			assert_output --partial "DST direct"
+			assert_output --partial "zcp-fault: the write at offset 0 completed 100 bytes short"
+			assert_reported 3000000
+			cmp "$T/src" "$T/dst"
+		done
+	done
+}
+
 # interrupt SIGNAL: a pipe feeds 3 MiB and stays open; once DST holds the
 # 3 MiB, the signal stops zcp, which reports exactly the bytes in DST.
 interrupt() {
