@@ -339,6 +339,70 @@ faulty() {
 		"$ZCP" "${@:3}"
 }
 
+# copied: the bytes the report in $output says were copied.
+copied() {
+	sed -n 's/^zcp: \([0-9]*\) bytes\{0,1\} .*copied.*/\1/p' <<< "$output"
+}
+
+@test "an error while requests complete out of order: the report, DST and SRC's position are the prefix written without a gap" {
+	mkdata "$T/src" 3000000
+	fault_shim
+	for m in $ASYNC; do
+		for f in read:0 write:0 read:1048576 write:1048576; do
+			fault=${f%:*} at=${f#*:}
+			rm -f "$T/dst"
+			status=0
+			{
+				faulty "$fault" "$at" -m "$m" fd:0 "$T/dst" 2>"$T/err" ||
+					status=$?
+				pos=$(awk '$1 == "pos:" { print $2 }' /proc/self/fdinfo/0)
+			} < "$T/src"
+			output=$(cat "$T/err")
+			mapfile -t lines < "$T/err"
+			echo "$m, $fault fails at $at: status $status, SRC at $pos"
+			echo "$output"
+			assert_failure 1
+			if [ "$fault" = read ]; then
+				# Other blocks reached DST before the failure came.
+				assert_output --partial "zcp-fault: the read at offset $at failed, after another block's write"
+				assert_line --index 2 "zcp: read fd:0: Input/output error"
+			else
+				assert_output --partial "zcp-fault: the write at offset $at failed"
+				assert_line --index 2 "zcp: write $T/dst: Input/output error"
+			fi
+			n=$(copied)
+			[ -n "$n" ] && [ "$n" -le "$at" ]
+			[ "$(stat -c %s "$T/dst")" -eq "$n" ]
+			cmp -n "$n" "$T/src" "$T/dst"
+			[ "$pos" -eq "$n" ]
+			# SRC went back: nothing read from it is lost.
+			refute_output --partial "not written"
+		done
+	done
+}
+
+@test "an error while requests complete out of order, SRC a pipe: the bytes read past the prefix are reported lost" {
+	mkdata "$T/src" 3000000
+	fault_shim
+	for m in $ASYNC; do
+		rm -f "$T/dst"
+		status=0
+		faulty write 0 -m "$m" - "$T/dst" < <(cat "$T/src") 2>"$T/err" ||
+			status=$?
+		output=$(cat "$T/err")
+		mapfile -t lines < "$T/err"
+		echo "$output"
+		assert_failure 1
+		assert_output --partial "zcp-fault: the write at offset 0 failed"
+		assert_line --index 2 "zcp: write $T/dst: Input/output error"
+		assert_line --index 1 --regexp "^zcp: 0 bytes copied, .*; [0-9]+ bytes read but not written\$"
+		lost=$(sed -n 's/.*; \([0-9]*\) bytes read but not written$/\1/p' <<< "$output")
+		# At least the block whose write failed, at most all of SRC.
+		[ "$lost" -ge 1048576 ] && [ "$lost" -le 3000000 ]
+		[ "$(stat -c %s "$T/dst")" -eq 0 ]
+	done
+}
+
 @test "a direct write that ends short at an unaligned offset: the rest follows, at queue depth 1 too" {
 	direct_here
 	mkdata "$T/src" 3000000
