@@ -26,9 +26,10 @@ const struct method_flag async_flags[] = {
 };
 
 /* A block goes FREE -> READING -> (FILLED) -> WRITING -> FREE. FILLED:
- * waiting for its turn on a stream DST. TAIL: the last block, whose end
- * is not aligned; that end is written through the page cache once
- * nothing else is in flight. */
+ * waiting for its turn on a stream DST. TAIL: a block whose end is not
+ * aligned (the last one, or one a short write left at an unaligned
+ * offset); that end is written through the page cache once nothing else
+ * is in flight. */
 enum state { S_FREE, S_READING, S_FILLED, S_WRITING, S_TAIL };
 
 struct slot {
@@ -56,6 +57,11 @@ struct end {
 	char how[72];		/* for the verbose note */
 };
 
+/* Bytes [at, end) of the copy that reached DST. */
+struct range {
+	off_t at, end;
+};
+
 struct run {
 	struct copy *c;
 	const struct async_ops *ops;
@@ -70,7 +76,15 @@ struct run {
 	off_t eof;		/* where SRC ended, -1: not yet seen */
 	off_t wnext;		/* what a stream DST takes next */
 	off_t taken;		/* bytes read from SRC */
-	off_t dst_size;		/* DST's size before a presize, -1: none */
+	off_t dst_size;		/* a regular file DST's size before the
+				 * copy, -1: not one */
+	/* Ranges written to a positional DST past c->done, the prefix of
+	 * the copy that DST holds entirely; sorted, none touching another.
+	 * Each gap before one is the unwritten end of a block that holds a
+	 * slot, failed, or ended at SRC's end, and no block starts after an
+	 * error or the end: nslot + 1 ranges are room enough. */
+	struct range *ahead;
+	int nahead;
 	int queued, inflight;
 	int err;		/* errno of the first failure, 0: none */
 	enum side err_side;
@@ -92,6 +106,46 @@ static void fail_run(struct run *r, enum side side, int err)
 		r->err = err;
 		r->err_side = side;
 	}
+}
+
+/* Bytes [at, at + n) of the copy reached a positional DST. Requests
+ * complete in any order: c->done, which the report, the progress line
+ * and DST's final size go by, counts only the prefix written without a
+ * gap; what lies beyond a gap waits in r->ahead until the gap fills. */
+static void wrote(struct run *r, off_t at, off_t n)
+{
+	off_t end = at + n;
+	int i;
+
+	if (n <= 0)
+		return;
+	if (at == r->c->done) {
+		if (r->nahead > 0 && r->ahead[0].at == end) {
+			end = r->ahead[0].end;
+			memmove(r->ahead, r->ahead + 1,
+				(size_t)--r->nahead * sizeof *r->ahead);
+		}
+		io_count_add(&r->c->done, end - at);
+		return;
+	}
+	for (i = 0; i < r->nahead && r->ahead[i].at < at; i++)
+		;
+	if (i > 0 && r->ahead[i - 1].end == at) {
+		r->ahead[i - 1].end = end;
+		if (i < r->nahead && r->ahead[i].at == end) {
+			r->ahead[i - 1].end = r->ahead[i].end;
+			memmove(r->ahead + i, r->ahead + i + 1,
+				(size_t)(--r->nahead - i) * sizeof *r->ahead);
+		}
+	} else if (i < r->nahead && r->ahead[i].at == end) {
+		r->ahead[i].at = at;
+	} else if (r->nahead <= r->nslot) {
+		memmove(r->ahead + i + 1, r->ahead + i,
+			(size_t)(r->nahead++ - i) * sizeof *r->ahead);
+		r->ahead[i] = (struct range){ at, end };
+	}
+	/* else not reached (see struct run); forgetting the range would
+	 * only make the prefix end before it. */
 }
 
 /* Direct I/O alignment: what statx says, else the device's logical block
@@ -290,7 +344,8 @@ static void queue(struct run *r, struct slot *s, int write)
 	r->queued++;
 }
 
-/* Writes a stream DST's blocks in order, as they become ready. */
+/* Writes a stream DST's blocks in order, as they become ready: c->done
+ * is then always the prefix of the copy that DST holds. */
 static void flush_stream(struct run *r)
 {
 	for (int i = 0; i < r->nslot; i++) {
@@ -404,7 +459,7 @@ static void write_done(struct run *r, struct slot *s, long res)
 		s->state = S_FREE;
 		return;
 	}
-	io_count_add(&r->c->done, res);
+	wrote(r, s->at + (off_t)s->wdone, res);
 	s->wdone += (size_t)res;
 	if (s->wdone < s->wlen) {
 		off_t off = r->out.start + s->at + (off_t)s->wdone;
@@ -525,22 +580,6 @@ static void start_block(struct run *r, struct slot *s)
 	}
 }
 
-static void pump(struct run *r)
-{
-	struct slot *s;
-
-	for (;;) {
-		if (io_signal)
-			fail_run(r, SIDE_READ, EINTR);
-		while (more_to_read(r) && (s = free_slot(r)))
-			start_block(r, s);
-		submit(r);
-		if (r->inflight == 0)
-			break;
-		reap(r);
-	}
-}
-
 /* pread or pwrite through the page cache until len bytes have moved or
  * SRC ends; used for the unaligned ends of a direct copy. Returns bytes
  * moved, or -1 with errno set. */
@@ -566,6 +605,53 @@ static ssize_t sync_io(int fd, int write, char *buf, size_t len, off_t off,
 		moved += (size_t)n;
 	}
 	return (ssize_t)moved;
+}
+
+/* The unaligned ends of blocks, through the page cache, once every
+ * request has completed. Returns how many blocks it took. */
+static int tails(struct run *r)
+{
+	int flushed = 0;
+
+	for (int i = 0; i < r->nslot && !r->err; i++) {
+		struct slot *s = &r->slot[i];
+		size_t left = s->len - s->wdone;
+		ssize_t n;
+
+		if (s->state != S_TAIL)
+			continue;
+		n = sync_io(r->out.fd, 1, s->buf + s->pad + s->wdone, left,
+			    r->out.start + s->at + (off_t)s->wdone,
+			    r->c->flags & (RWF_DSYNC | RWF_SYNC));
+		if (n > 0)
+			wrote(r, s->at + (off_t)s->wdone, n);
+		if (n != (ssize_t)left)
+			fail_run(r, SIDE_WRITE, n < 0 ? errno : EIO);
+		s->state = S_FREE;
+		flushed++;
+	}
+	return flushed;
+}
+
+static void pump(struct run *r)
+{
+	struct slot *s;
+
+	for (;;) {
+		if (io_signal)
+			fail_run(r, SIDE_READ, EINTR);
+		while (more_to_read(r) && (s = free_slot(r)))
+			start_block(r, s);
+		submit(r);
+		if (r->inflight > 0) {
+			reap(r);
+			continue;
+		}
+		/* Nothing in flight yet more to read: every slot holds a
+		 * tail that a short write left. Writing them frees them. */
+		if (!more_to_read(r) || tails(r) == 0)
+			break;
+	}
 }
 
 /* A direct DST that starts inside a block: the bytes up to the first
@@ -607,45 +693,26 @@ static void head(struct run *r)
 		fail_run(r, SIDE_WRITE, errno);
 		return;
 	}
-	io_count_add(&r->c->done, n);
+	wrote(r, 0, n);
 }
 
-/* The unaligned end of the last block, through the page cache, once
- * every request has completed. */
-static void tails(struct run *r)
-{
-	for (int i = 0; i < r->nslot && !r->err; i++) {
-		struct slot *s = &r->slot[i];
-		size_t left = s->len - s->wdone;
-		ssize_t n;
-
-		if (s->state != S_TAIL)
-			continue;
-		n = sync_io(r->out.fd, 1, s->buf + s->pad + s->wdone, left,
-			    r->out.start + s->at + (off_t)s->wdone,
-			    r->c->flags & (RWF_DSYNC | RWF_SYNC));
-		if (n > 0)
-			io_count_add(&r->c->done, n);
-		if (n != (ssize_t)left)
-			fail_run(r, SIDE_WRITE, n < 0 ? errno : EIO);
-		s->state = S_FREE;
-	}
-}
-
-/* Gives a regular file DST its final size before the copy when SRC's
- * size says what that is. Direct writes past the end of a file are
- * serialised by file systems like ext4 (io_submit then blocks until the
- * write is done); inside the file they run in parallel. The blocks are
- * allocated in one piece where fallocate works. */
+/* Notes a regular file DST's size, and gives it its final size before
+ * the copy when SRC's size says what that is. Direct writes past the
+ * end of a file are serialised by file systems like ext4 (io_submit then
+ * blocks until the write is done); inside the file they run in
+ * parallel. The blocks are allocated in one piece where fallocate
+ * works. */
 static void presize(struct run *r)
 {
 	struct stat in, out;
 	off_t len, end;
 
 	r->dst_size = -1;
-	if (!r->out.pos || !r->in.pos || fstat(r->in.fd, &in) < 0 ||
-	    fstat(r->out.fd, &out) < 0 || !S_ISREG(in.st_mode) ||
-	    !S_ISREG(out.st_mode) || in.st_size <= r->in.start)
+	if (!r->out.pos || fstat(r->out.fd, &out) < 0 || !S_ISREG(out.st_mode))
+		return;
+	r->dst_size = out.st_size;
+	if (!r->in.pos || fstat(r->in.fd, &in) < 0 || !S_ISREG(in.st_mode) ||
+	    in.st_size <= r->in.start)
 		return;
 	len = in.st_size - r->in.start;
 	if (r->want >= 0 && r->want < len)
@@ -653,9 +720,25 @@ static void presize(struct run *r)
 	end = r->out.start + len;
 	if (end <= out.st_size)
 		return;
-	if (fallocate(r->out.fd, 0, out.st_size, end - out.st_size) == 0 ||
-	    ftruncate(r->out.fd, end) == 0)
-		r->dst_size = out.st_size;
+	if (fallocate(r->out.fd, 0, out.st_size, end - out.st_size) < 0)
+		(void)!ftruncate(r->out.fd, end);
+}
+
+/* DST ends where the prefix the copy wrote does, or where it ended
+ * before: not at a presize, nor past blocks written beyond a gap that
+ * an error left. */
+static void trim_dst(struct run *r)
+{
+	off_t end = r->out.start + r->c->done;
+	struct stat st;
+
+	if (r->dst_size < 0)
+		return;
+	if (end < r->dst_size)
+		end = r->dst_size;
+	if (fstat(r->out.fd, &st) == 0 && st.st_size > end &&
+	    ftruncate(r->out.fd, end) < 0)
+		fail_run(r, SIDE_WRITE, errno);
 }
 
 static int setup(struct run *r, const char *name)
@@ -678,8 +761,9 @@ static int setup(struct run *r, const char *name)
 	size = r->bsize + r->in.align;
 	r->slot = calloc((size_t)r->nslot, sizeof *r->slot);
 	r->ev = calloc((size_t)r->nslot, sizeof *r->ev);
+	r->ahead = calloc((size_t)r->nslot + 1, sizeof *r->ahead);
 	bufs = calloc((size_t)r->nslot, sizeof *bufs);
-	if (!r->slot || !r->ev || !bufs) {
+	if (!r->slot || !r->ev || !r->ahead || !bufs) {
 		free(bufs);
 		fail_run(r, SIDE_NONE, ENOMEM);
 		return -1;
@@ -714,6 +798,7 @@ static void teardown(struct run *r)
 		free(r->slot[i].buf);
 	free(r->slot);
 	free(r->ev);
+	free(r->ahead);
 	if (r->in.afd != r->in.fd)
 		close(r->in.afd);
 	if (r->out.afd != r->out.fd)
@@ -753,13 +838,11 @@ int async_copy(struct copy *c, const struct async_ops *ops, const char *name)
 	pump(&r);
 	/* Nothing is in flight now, also after an error or a signal. */
 	tails(&r);
-	if (r.dst_size >= 0) {
-		/* What was written decides DST's size, as without presize. */
-		off_t end = r.out.start + c->done;
-
-		if (ftruncate(r.out.fd, end > r.dst_size ? end : r.dst_size) < 0)
-			fail_run(&r, SIDE_WRITE, errno);
-	}
+	trim_dst(&r);
+	/* After an error a positional SRC goes back to the end of the
+	 * prefix DST holds: the blocks read past it count as not read. */
+	if (r.err && r.in.pos)
+		r.taken = c->done;
 	if (r.in.pos)
 		lseek(r.in.fd, r.in.start + r.taken, SEEK_SET);
 	if (r.out.pos)

@@ -319,6 +319,107 @@ direct_here() {
 	assert_output --partial "zcp: method aio: the kernel refused it: Resource temporarily unavailable"
 }
 
+# fault_shim: builds tests/shim/async_fault.c, which alters single aio and
+# io_uring completions (strace cannot), into $T/fault.so; skips if it
+# cannot be built or preloaded.
+fault_shim() {
+	${CC:-cc} -shared -fPIC -o "$T/fault.so" \
+		"$BATS_TEST_DIRNAME/shim/async_fault.c" -ldl 2>"$T/cc.err" ||
+		skip "cannot build the fault shim: $(head -n 1 "$T/cc.err")"
+	faulty none 0 --version >/dev/null 2>"$T/cc.err" ||
+		skip "cannot preload the fault shim: $(head -n 1 "$T/cc.err")"
+}
+
+# faulty FAULT AT ZCP-ARG...: zcp with the shim making FAULT (read, write,
+# short) at file offset AT. AddressSanitizer wants to be first among the
+# libraries; the shim intercepts nothing it relies on.
+faulty() {
+	ZCP_FAULT=$1 ZCP_FAULT_AT=$2 LD_PRELOAD="$T/fault.so" \
+		ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0" \
+		"$ZCP" "${@:3}"
+}
+
+# copied: the bytes the report in $output says were copied.
+copied() {
+	sed -n 's/^zcp: \([0-9]*\) bytes\{0,1\} .*copied.*/\1/p' <<< "$output"
+}
+
+@test "an error while requests complete out of order: the report, DST and SRC's position are the prefix written without a gap" {
+	mkdata "$T/src" 3000000
+	fault_shim
+	for m in $ASYNC; do
+		for f in read:0 write:0 read:1048576 write:1048576; do
+			fault=${f%:*} at=${f#*:}
+			rm -f "$T/dst"
+			status=0
+			{
+				faulty "$fault" "$at" -m "$m" fd:0 "$T/dst" 2>"$T/err" ||
+					status=$?
+				pos=$(awk '$1 == "pos:" { print $2 }' /proc/self/fdinfo/0)
+			} < "$T/src"
+			output=$(cat "$T/err")
+			mapfile -t lines < "$T/err"
+			echo "$m, $fault fails at $at: status $status, SRC at $pos"
+			echo "$output"
+			assert_failure 1
+			if [ "$fault" = read ]; then
+				# Other blocks reached DST before the failure came.
+				assert_output --partial "zcp-fault: the read at offset $at failed, after another block's write"
+				assert_line --index 2 "zcp: read fd:0: Input/output error"
+			else
+				assert_output --partial "zcp-fault: the write at offset $at failed"
+				assert_line --index 2 "zcp: write $T/dst: Input/output error"
+			fi
+			n=$(copied)
+			[ -n "$n" ] && [ "$n" -le "$at" ]
+			[ "$(stat -c %s "$T/dst")" -eq "$n" ]
+			cmp -n "$n" "$T/src" "$T/dst"
+			[ "$pos" -eq "$n" ]
+			# SRC went back: nothing read from it is lost.
+			refute_output --partial "not written"
+		done
+	done
+}
+
+@test "an error while requests complete out of order, SRC a pipe: the bytes read past the prefix are reported lost" {
+	mkdata "$T/src" 3000000
+	fault_shim
+	for m in $ASYNC; do
+		rm -f "$T/dst"
+		status=0
+		faulty write 0 -m "$m" - "$T/dst" < <(cat "$T/src") 2>"$T/err" ||
+			status=$?
+		output=$(cat "$T/err")
+		mapfile -t lines < "$T/err"
+		echo "$output"
+		assert_failure 1
+		assert_output --partial "zcp-fault: the write at offset 0 failed"
+		assert_line --index 2 "zcp: write $T/dst: Input/output error"
+		assert_line --index 1 --regexp "^zcp: 0 bytes copied, .*; [0-9]+ bytes read but not written\$"
+		lost=$(sed -n 's/.*; \([0-9]*\) bytes read but not written$/\1/p' <<< "$output")
+		# At least the block whose write failed, at most all of SRC.
+		[ "$lost" -ge 1048576 ] && [ "$lost" -le 3000000 ]
+		[ "$(stat -c %s "$T/dst")" -eq 0 ]
+	done
+}
+
+@test "a direct write that ends short at an unaligned offset: the rest follows, at queue depth 1 too" {
+	direct_here
+	mkdata "$T/src" 3000000
+	fault_shim
+	for m in $ASYNC; do
+		for d in 1 16; do
+			rm -f "$T/dst"
+			run faulty short 0 -v -m "$m" -d "$d" "$T/src" "$T/dst"
+			assert_success
+			assert_output --partial "DST direct"
+			assert_output --partial "zcp-fault: the write at offset 0 completed 100 bytes short"
+			assert_reported 3000000
+			cmp "$T/src" "$T/dst"
+		done
+	done
+}
+
 # interrupt SIGNAL: a pipe feeds 3 MiB and stays open; once DST holds the
 # 3 MiB, the signal stops zcp, which reports exactly the bytes in DST.
 interrupt() {
