@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/fs.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -85,6 +86,7 @@ struct run {
 	 * error or the end: nslot + 1 ranges are room enough. */
 	struct range *ahead;
 	int nahead;
+	int out_limited;	/* want was cut short for DST's offsets */
 	int queued, inflight;
 	int err;		/* errno of the first failure, 0: none */
 	enum side err_side;
@@ -806,6 +808,29 @@ static void teardown(struct run *r)
 	errno = saved;
 }
 
+/* Keeps every offset a request or a tail computes (start + at + a block
+ * and its alignment) below the largest off_t, where nothing can be read
+ * and no file grows, by cutting r->want short there. */
+static void limit(struct run *r)
+{
+	off_t margin = (off_t)(r->bsize + 2 * (r->in.align > r->out.align
+					       ? r->in.align : r->out.align));
+	const struct end *e[2] = { &r->in, &r->out };
+
+	for (int i = 0; i < 2; i++) {
+		off_t room;
+
+		if (!e[i]->pos)
+			continue;
+		room = e[i]->start < INT64_MAX - margin
+			       ? INT64_MAX - margin - e[i]->start : 0;
+		if (r->want < 0 || r->want > room) {
+			r->want = room;
+			r->out_limited = i == 1;
+		}
+	}
+}
+
 int async_copy(struct copy *c, const struct async_ops *ops, const char *name)
 {
 	struct run r = {
@@ -832,10 +857,15 @@ int async_copy(struct copy *c, const struct async_ops *ops, const char *name)
 		c->side = r.err_side;
 		return COPY_ERROR;
 	}
+	limit(&r);
 	presize(&r);
 	if (r.out.direct)
 		head(&r);
 	pump(&r);
+	/* Stopped by limit with SRC not at its end: DST cannot grow past
+	 * the largest offset there is. */
+	if (!r.err && r.out_limited && r.eof < 0 && r.next == r.want)
+		fail_run(&r, SIDE_WRITE, EFBIG);
 	/* Nothing is in flight now, also after an error or a signal. */
 	tails(&r);
 	trim_dst(&r);

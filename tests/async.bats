@@ -144,6 +144,25 @@ direct_here() {
 	rm -rf "$shm"
 }
 
+@test "offsets near the largest off_t (tmpfs allows them): nothing to read there, and DST cannot grow past it" {
+	[ -d /dev/shm ] && [ -w /dev/shm ] || skip "no writable /dev/shm"
+	shm=$(mktemp -d /dev/shm/zcp-async.XXXXXX)
+	mkdata "$shm/src" 100000
+	for m in $ASYNC; do
+		for o in 9223372036854775000 9223372036854775807; do
+			rm -f "$shm/dst"
+			run --separate-stderr "$ZCP" -m "$m" -o "$o" "$shm/src" "$shm/dst"
+			assert_success
+			[[ "$stderr" == "zcp: 0 bytes copied"* ]]
+			[ "$(stat -c %s "$shm/dst")" -eq 0 ]
+			run --separate-stderr "$ZCP" -m "$m" --seek "$o" "$shm/src" "$shm/dst"
+			assert_failure 1
+			[[ "$stderr" == "zcp: 0 bytes copied"*"zcp: write $shm/dst: File too large" ]]
+		done
+	done
+	rm -rf "$shm"
+}
+
 @test "a file system that refuses O_DIRECT: buffered, said in -v; --direct refuses" {
 	mkdir "$T/mnt"
 	mount -t ramfs zcp-test "$T/mnt" 2>/dev/null || skip "cannot mount a ramfs here"
