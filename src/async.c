@@ -130,6 +130,7 @@ static void wrote(struct run *r, off_t at, off_t n)
 		io_count_add(&r->c->done, end - at);
 		return;
 	}
+	r->c->scattered = 1;
 	for (i = 0; i < r->nahead && r->ahead[i].at < at; i++)
 		;
 	if (i > 0 && r->ahead[i - 1].end == at) {

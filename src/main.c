@@ -110,8 +110,10 @@ static void __attribute__((noreturn)) fail(enum side side)
 	restore_flags();
 	/* DST holds exactly the bytes reported, not them and an old tail;
 	 * before the first byte it is left as it was, less the blocks
-	 * prealloc_dst gave it past its end. */
-	if (cp.done > 0 && opt.dst.fd >= 0 && replaces_dst())
+	 * prealloc_dst gave it past its end, unless bytes landed past the
+	 * reported ones (then it too holds exactly those reported). */
+	if ((cp.done > 0 || cp.scattered) && opt.dst.fd >= 0 &&
+	    replaces_dst())
 		(void)!ftruncate(opt.dst.fd, cp.done);
 	else if (prealloc_size >= 0)
 		(void)!ftruncate(opt.dst.fd, prealloc_size);

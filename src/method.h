@@ -34,6 +34,8 @@ struct copy {
 	 * io_count_load. */
 	off_t done;
 	off_t pending;		/* bytes read from SRC but not delivered */
+	int scattered;		/* bytes reached DST past c->done (async
+				 * requests completing out of order) */
 	enum side side;		/* which side failed */
 	int fallback_errno;	/* why COPY_FALLBACK was returned */
 	char note[160];		/* what the method wants said in -v */

@@ -400,6 +400,19 @@ copied() {
 	done
 }
 
+@test "an error at the first block while later ones reached an existing DST: DST holds what was reported, not old bytes among new" {
+	mkdata "$T/src" 3000000
+	fault_shim
+	for m in $ASYNC; do
+		mkdata "$T/dst" 3000000
+		run --separate-stderr faulty write 0 -m "$m" "$T/src" "$T/dst"
+		echo "$m: $stderr"
+		assert_failure 1
+		[[ "$stderr" == "zcp-fault: the write at offset 0 failed"*"zcp: 0 bytes copied"*"zcp: write $T/dst: Input/output error" ]]
+		[ "$(stat -c %s "$T/dst")" -eq 0 ]
+	done
+}
+
 @test "an error while requests complete out of order, SRC a pipe: the bytes read past the prefix are reported lost" {
 	mkdata "$T/src" 3000000
 	fault_shim
