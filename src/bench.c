@@ -50,6 +50,10 @@ static void check_kinds(const struct options *o)
 		usage_error("--bench needs SRC to be a file or device it can"
 			    " read again, and '%s' is a %s", o->src.text,
 			    endpoint_kind_name(s));
+	if (s == KIND_CHR && o->count < 0)
+		usage_error("--bench needs --count when SRC is a character"
+			    " device: '%s' has no size to copy",
+			    o->src.text);
 	if (d == KIND_TTY || d == KIND_OTHER ||
 	    (o->dst.type != EP_PATH && d == KIND_FILE))
 		usage_error("--bench cannot write every run to '%s', a %s",
@@ -224,8 +228,16 @@ static void bench_method(const struct options *o, struct result *res)
 	child_args(o, res->method, argv, buf);
 	res->ok = 1;
 	for (int i = 0; i < runs; i++) {
-		if (o->dst.type == EP_PATH && o->dst.kind == KIND_FILE)
-			unlink(o->dst.path);	/* each run creates DST */
+		/* Every run starts from an empty DST, as a new file would:
+		 * cut, not removed, so that its permissions and a symbolic
+		 * link to it stand. */
+		if (o->dst.type == EP_PATH && o->dst.kind == KIND_FILE &&
+		    truncate(o->dst.path, 0) < 0 && errno != ENOENT) {
+			snprintf(res->error, sizeof res->error, "write %s: %s",
+				 o->dst.text, strerror(errno));
+			res->ok = 0;
+			return;
+		}
 		if (run_once(argv, out, sizeof out) < 0 ||
 		    !strstr(out, "\"ok\":true")) {
 			if (strstr(out, "\"ok\":"))

@@ -198,6 +198,46 @@ bench_methods() {
 	[ -n "$(bench_methods "$T/table")" ]
 }
 
+@test "--bench writes DST as a copy would: through a symbolic link, never past its permissions" {
+	mkdata "$T/src" 100000
+	echo old > "$T/target"
+	ln -s target "$T/link"
+	run --separate-stderr "$ZCP" --bench=1 -m rw "$T/src" "$T/link"
+	assert_success
+	[ -L "$T/link" ]
+	cmp "$T/src" "$T/target"
+	# A DST the user may not write stays as it was, and each method says why.
+	id nobody >/dev/null 2>&1 && [ "$(id -u)" -eq 0 ] || skip "needs root and a user nobody"
+	as_nobody "$ZCP" --version >/dev/null 2>&1 || skip "user nobody cannot run $ZCP"
+	d=$(mktemp -d /tmp/zcp-bench.XXXXXX)
+	chmod 777 "$d"
+	cp "$T/src" "$d/src"
+	echo precious > "$d/ro"
+	chmod 444 "$d/ro"
+	run --separate-stderr as_nobody "$ZCP" --bench=1 -m rw "$d/src" "$d/ro"
+	echo "$stderr"
+	[ "$(cat "$d/ro")" = precious ] && [ "$(stat -c %U "$d/ro")" = root ] || { rm -rf "$d"; false; }
+	rm -rf "$d"
+	assert_failure 1
+	[[ "$stderr" == *"rw "*"failed: write $d/ro: Permission denied"* ]]
+}
+
+# as_nobody CMD...: CMD as the user nobody.
+as_nobody() {
+	setpriv --reuid=nobody --regid="$(id -g nobody)" --clear-groups "$@"
+}
+
+@test "--bench from a character device needs --count" {
+	run --separate-stderr "$ZCP" --bench=1 -m rw /dev/zero "$T/dst"
+	assert_failure 2
+	[[ "$stderr" == "zcp: --bench needs --count when SRC is a character device: '/dev/zero' has no size to copy"* ]]
+	[ ! -e "$T/dst" ]
+	run --separate-stderr "$ZCP" --bench=2 -m rw -n 1M /dev/zero "$T/dst"
+	assert_success
+	[[ "$stderr" == "zcp: bench character device to file, 1048576 bytes, 2 runs per method"* ]]
+	[ "$(stat -c %s "$T/dst")" -eq 1048576 ]
+}
+
 @test "--bench refuses endpoints it cannot open again" {
 	mkdata "$T/src" 100
 	run --separate-stderr "$ZCP" --bench - "$T/dst"
