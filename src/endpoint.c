@@ -662,6 +662,19 @@ void endpoint_cleanup(struct endpoint *e)
 	}
 }
 
+int endpoint_shutdown(struct endpoint *e)
+{
+	char buf[65536];
+	int left = 256;	/* at most 16 MiB: a peer that keeps on talking
+			 * is not waited out */
+
+	if (shutdown(e->fd, SHUT_WR) < 0)
+		return -1;
+	while (left-- > 0 && recv(e->fd, buf, sizeof buf, MSG_DONTWAIT) > 0)
+		;
+	return 0;
+}
+
 int endpoint_close(struct endpoint *e)
 {
 	int rc = 0;

@@ -81,6 +81,13 @@ const char *endpoint_kind_name(enum endpoint_kind k);
  * closed, whatever zcp opens there later. Call before opening anything. */
 void endpoint_guard(struct endpoint *src, struct endpoint *dst);
 
+/* Ends a socket DST that zcp opened: shuts down its sending side, so the
+ * peer sees end of file, and reads away what the peer sent and nobody
+ * read (a greeting, say). Closed with unread bytes, a socket resets the
+ * connection, and the peer may lose what it had not read yet.
+ * Returns 0, or -1 with errno set. */
+int endpoint_shutdown(struct endpoint *e);
+
 /* Moves fd to a number above 2 (zcp's descriptors never take 0, 1, 2).
  * Returns the new descriptor, or -1 with errno set and fd closed. */
 int fd_high(int fd);

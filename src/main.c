@@ -409,7 +409,7 @@ static void finish_dst(void)
 
 	if (replaces_dst() && ftruncate(d->fd, cp.done) < 0)
 		fail(SIDE_WRITE);
-	if (d->owned && d->kind == KIND_SOCKET && shutdown(d->fd, SHUT_WR) < 0)
+	if (d->owned && d->kind == KIND_SOCKET && endpoint_shutdown(d) < 0)
 		fail(SIDE_WRITE);
 	if (opt.fsync && (d->kind == KIND_FILE || d->kind == KIND_BLK) &&
 	    fsync(d->fd) < 0)

@@ -278,3 +278,45 @@ time.sleep(20)' "$T/dgram" "$T/ready" 3>&- &
 		[[ "$stderr" == "zcp: 0 bytes copied"*"zcp: write fd:$n: Bad file descriptor" ]]
 	done
 }
+
+@test "a peer that greets and then reads: zcp reads the greeting away, so closing does not reset the connection" {
+	# More than the socket buffers hold: zcp is still sending when the
+	# greeting arrives.
+	mkdata "$T/src" 30000000
+	for dst in tcp unix; do
+		rm -f "$T/port" "$T/sock" "$T/got" "$T/peer.out"
+		# The peer sends a line, waits until zcp has sent everything it
+		# can into the socket buffers, then reads to end of file.
+		DST=$dst SOCK=$T/sock PORTFILE=$T/port timeout 20 python3 -c '
+import os, socket, sys, time
+if os.environ["DST"] == "tcp":
+    l = socket.socket(); l.bind(("127.0.0.1", 0)); addr = str(l.getsockname()[1])
+else:
+    l = socket.socket(socket.AF_UNIX); l.bind(os.environ["SOCK"]); addr = os.environ["SOCK"]
+l.listen(1)
+open(os.environ["PORTFILE"] + ".t", "w").write(addr)
+os.rename(os.environ["PORTFILE"] + ".t", os.environ["PORTFILE"])
+c, _ = l.accept()
+c.sendall(b"HELLO\n")
+time.sleep(0.5)
+n = 0
+with open(sys.argv[1], "wb") as f:
+    try:
+        while b := c.recv(65536):
+            f.write(b)
+            n += len(b)
+        print("EOF", n)
+    except OSError as e:
+        print("error", e, n)
+' "$T/got" > "$T/peer.out" 3>&- &
+		ppid=$!
+		wait_path "$T/port"
+		if [ $dst = tcp ]; then to=tcp:127.0.0.1:$(cat "$T/port"); else to=unix:$T/sock; fi
+		run --separate-stderr "$ZCP" "$T/src" "$to"
+		wait "$ppid"
+		echo "$dst: $stderr; peer: $(cat "$T/peer.out")"
+		assert_success
+		[ "$(cat "$T/peer.out")" = "EOF 30000000" ]
+		cmp "$T/src" "$T/got"
+	done
+}
