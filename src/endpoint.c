@@ -598,8 +598,22 @@ int endpoint_open_dst(struct endpoint *e, int append)
 
 	if (e->type != EP_PATH)
 		return open_common(e, 1);
-	fl = O_WRONLY | O_CREAT | O_CLOEXEC | O_NOCTTY | (append ? O_APPEND : 0);
-	e->fd = fd_high(open(e->path, fl, 0666));
+	fl = O_WRONLY | O_CLOEXEC | O_NOCTTY | (append ? O_APPEND : 0);
+	/* Whether zcp creates DST, told apart without a race: a copy that
+	 * fails before its first byte removes what it created. */
+	for (int tries = 0; tries < 8; tries++) {
+		e->fd = open(e->path, fl);
+		if (e->fd >= 0 || errno != ENOENT)
+			break;
+		e->fd = open(e->path, fl | O_CREAT | O_EXCL, 0666);
+		if (e->fd >= 0) {
+			e->created = 1;
+			break;
+		}
+		if (errno != EEXIST)
+			break;
+	}
+	e->fd = fd_high(e->fd);
 	e->owned = e->fd >= 0;
 	return e->fd < 0 ? -1 : 0;
 }
@@ -660,6 +674,16 @@ void endpoint_cleanup(struct endpoint *e)
 		e->unlink_on_exit = 0;
 		unlink(e->path);
 	}
+}
+
+void endpoint_uncreate(struct endpoint *e)
+{
+	struct stat now;
+
+	if (e->created && e->fd >= 0 && stat(e->path, &now) == 0 &&
+	    now.st_dev == e->st.st_dev && now.st_ino == e->st.st_ino)
+		unlink(e->path);
+	e->created = 0;
 }
 
 int endpoint_shutdown(struct endpoint *e)

@@ -44,6 +44,7 @@ struct endpoint {
 	int append;		/* fd has O_APPEND */
 	int nonblock;		/* fd has O_NONBLOCK */
 	int unlink_on_exit;	/* unix-listen socket path zcp created */
+	int created;		/* EP_PATH DST: zcp created the file */
 };
 
 /* Parses operand text into e. Returns 0, or -1 with a reason in *why
@@ -80,6 +81,9 @@ const char *endpoint_kind_name(enum endpoint_kind k);
  * operand whose N is closed: "-" and fd:N still see such a descriptor as
  * closed, whatever zcp opens there later. Call before opening anything. */
 void endpoint_guard(struct endpoint *src, struct endpoint *dst);
+
+/* Removes a DST file that zcp created, if the path still names it. */
+void endpoint_uncreate(struct endpoint *e);
 
 /* Ends a socket DST that zcp opened: shuts down its sending side, so the
  * peer sees end of file, and reads away what the peer sent and nobody

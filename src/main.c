@@ -108,12 +108,15 @@ static void __attribute__((noreturn)) fail(enum side side)
 	progress_stop();
 	stats_end(&cp);
 	restore_flags();
-	/* DST holds exactly the bytes reported, not them and an old tail;
-	 * before the first byte it is left as it was, less the blocks
-	 * prealloc_dst gave it past its end, unless bytes landed past the
-	 * reported ones (then it too holds exactly those reported). */
-	if ((cp.done > 0 || cp.scattered) && opt.dst.fd >= 0 &&
-	    replaces_dst())
+	/* DST holds exactly the bytes reported, not them and an old tail.
+	 * Before the first byte, a DST zcp created is removed again, and an
+	 * existing one is left as it was, less the blocks prealloc_dst gave
+	 * it past its end, unless bytes landed past the reported ones (then
+	 * it too holds exactly those reported). */
+	if (cp.done == 0 && opt.dst.created)
+		endpoint_uncreate(&opt.dst);
+	else if ((cp.done > 0 || cp.scattered) && opt.dst.fd >= 0 &&
+		 replaces_dst())
 		(void)!ftruncate(opt.dst.fd, cp.done);
 	else if (prealloc_size >= 0)
 		(void)!ftruncate(opt.dst.fd, prealloc_size);
@@ -280,6 +283,22 @@ static void check_method(void)
 	}
 }
 
+/* --seek in a DST handed over with O_APPEND (">>") would be ignored by
+ * every write: refused as --append --seek is, before anything opens. */
+static void check_seek_append(void)
+{
+	int fd = opt.dst.type == EP_FD ? opt.dst.fdnum : STDOUT_FILENO;
+	int fl;
+
+	if (!opt.seek_set ||
+	    (opt.dst.type != EP_STDIO && opt.dst.type != EP_FD))
+		return;
+	fl = opt.dst.fd_was_closed ? -1 : fcntl(fd, F_GETFL);
+	if (fl >= 0 && (fl & O_APPEND))
+		usage_error("--seek cannot be used with a DST opened for"
+			    " appending: '%s' has O_APPEND", opt.dst.text);
+}
+
 /* A socket SRC is known to be one before it is opened: a named method
  * that cannot serve the pair is refused before a peer is accepted. */
 static void check_socket_src(void)
@@ -430,6 +449,7 @@ int main(int argc, char **argv)
 	if (opt.bench)
 		bench_check(&opt);
 	stats_start();
+	check_seek_append();
 	check_socket_src();
 	open_endpoints();
 	cp.src = &opt.src;

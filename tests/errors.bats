@@ -296,3 +296,37 @@ fails_with() {
 	fi
 }
 
+
+@test "a copy that fails before its first byte removes the DST it created; an existing DST is left as it was" {
+	mkdata "$T/src" 300000
+	# The kernel refuses the named method at its first call.
+	run --separate-stderr "$ZCP" -m splice /dev/null "$T/new"
+	assert_failure 1
+	[[ "$stderr" == "zcp: 0 bytes copied"*"zcp: method splice: the kernel refused it: Invalid argument" ]]
+	[ ! -e "$T/new" ]
+	echo old > "$T/old"
+	run --separate-stderr "$ZCP" -m splice /dev/null "$T/old"
+	assert_failure 1
+	[ "$(cat "$T/old")" = old ]
+	# Bytes moved: what was created stays, holding them.
+	run --separate-stderr strace -o /dev/null -e inject=write:error=EIO:when=2 "$ZCP" -m rw -b 64K "$T/src" "$T/new"
+	assert_failure 1
+	[[ "$stderr" == "zcp: 65536 bytes "*"copied"* ]]
+	[ "$(stat -c %s "$T/new")" -eq 65536 ]
+}
+
+@test "--seek into a DST handed over for appending ('>>', fd:N) is refused as --append --seek is" {
+	mkdata "$T/src" 100
+	printf PRE > "$T/ap"
+	run --separate-stderr bash -c "exec '$ZCP' --seek=1 -n 3 '$T/src' - >> '$T/ap'"
+	assert_failure 2
+	[[ "$stderr" == "zcp: --seek cannot be used with a DST opened for appending: '-' has O_APPEND"* ]]
+	run --separate-stderr bash -c "exec '$ZCP' --seek=1 -n 3 '$T/src' fd:5 5>> '$T/ap'"
+	assert_failure 2
+	[[ "$stderr" == *"'fd:5' has O_APPEND"* ]]
+	[ "$(cat "$T/ap")" = PRE ]
+	# Opened for writing in place, --seek is honoured.
+	run bash -c "exec '$ZCP' -q --seek=1 -n 3 '$T/src' - 1<> '$T/ap'"
+	assert_success
+	{ printf P; head -c 3 "$T/src"; } | cmp - "$T/ap"
+}

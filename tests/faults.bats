@@ -32,7 +32,7 @@ traced() {
 
 # fdof TRACE PATH: the descriptor the traced zcp opened PATH as.
 fdof() {
-	awk -v p="\"$2\"" 'index($0, "openat(") && index($0, p) { print $NF; exit }' "$1"
+	awk -v p="\"$2\"" 'index($0, "openat(") && index($0, p) && $NF ~ /^[0-9]+$/ { print $NF; exit }' "$1"
 }
 
 # pick TRACE SYSCALL MATCH WHICH DELIVER: finds the first, middle or last
@@ -74,8 +74,13 @@ reported() {
 	fi
 }
 
-# holds N: DST is exactly the first N bytes of SRC.
+# holds N: DST is exactly the first N bytes of SRC; at 0, the DST that
+# zcp created is gone again.
 holds() {
+	if [ "$1" -eq 0 ]; then
+		[ ! -e "$T/dst" ] || { echo "dst is there, with nothing reported"; return 1; }
+		return 0
+	fi
 	[ "$(stat -c %s "$T/dst")" -eq "$1" ] || { echo "dst has $(stat -c %s "$T/dst") bytes, want $1"; return 1; }
 	range "$T/src" 0 "$1" | cmp - "$T/dst"
 }
@@ -383,6 +388,22 @@ listener() {
 		n=$(sed -n 's/^zcp: \([0-9]*\) byte.* copied, .*/\1/p' "$T/lerr")
 		[ -n "$n" ] && [ "$n" -le 300000 ]
 		holds "$n"
+	done
+}
+
+@test "a sending peer that resets before its first byte: the DST zcp created is removed again" {
+	for m in $(methods) auto; do
+		serves "$m" socket file || continue
+		listener "$m"
+		RESET=1 peer send "$port" "$T/src" 0 65536
+		st=0
+		wait "$zpid" || st=$?
+		stderr=$(cat "$T/lerr")
+		echo "$m: status $st: $stderr"
+		[ "$st" -eq 1 ]
+		says "zcp: read tcp-listen:0: Connection reset by peer"
+		grep -q "^zcp: 0 bytes copied" "$T/lerr"
+		[ ! -e "$T/dst" ]
 	done
 }
 
