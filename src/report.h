@@ -10,6 +10,11 @@
  * the bytes read but not delivered. */
 void report_line(FILE *f, off_t bytes, off_t pending, double secs);
 
+/* Formats "N bytes" with, from 1000 bytes on, the amount in units as
+ * "(SI, IEC)": the words the report and the progress line share.
+ * Returns what snprintf returns. */
+int report_amount(char *buf, size_t len, off_t bytes);
+
 /* Formats v with three significant digits and a unit: base 1000 gives
  * B, kB, MB..; base 1024 gives B, KiB, MiB.. */
 void report_human(char *buf, size_t len, double v, int base);

@@ -248,6 +248,32 @@ start_slow() {
 	refute_output --partial $'\r'
 }
 
+@test "the SIGUSR1 line words small counts as the report does" {
+	mkdata "$T/src" 1000
+	start_slow timeout 20 "$ZCP" - "$T/dst"
+	# DST exists once SRC is open: the copy is waiting for bytes.
+	wait_for test -e "$T/dst"
+	kill -USR1 "$zpid"
+	wait_for grep -q 'copied' "$T/err"
+	head -c 1 "$T/src" >&7
+	wait_for size_is "$T/dst" 1
+	kill -USR1 "$zpid"
+	wait_for grep -q '^zcp: 1 byte copied' "$T/err"
+	tail -c 999 "$T/src" >&7
+	wait_for size_is "$T/dst" 1000
+	kill -USR1 "$zpid"
+	wait_for grep -q '^zcp: 1000 bytes' "$T/err"
+	exec 7>&-
+	wait "$pid"
+	cmp "$T/src" "$T/dst"
+	run cat "$T/err"
+	assert_line --index 0 --regexp '^zcp: 0 bytes copied, [0-9.]+ s, .*/s$'
+	assert_line --index 1 --regexp '^zcp: 1 byte copied, [0-9.]+ s, .*/s$'
+	assert_line --index 2 --regexp '^zcp: 1000 bytes \(1.00 kB\) copied, [0-9.]+ s, .*/s$'
+	assert_line --index 3 --regexp '^zcp: 1000 bytes \(1.00 kB\) copied, [0-9.]+ s, .*/s$'
+	[ "${#lines[@]}" -eq 4 ]
+}
+
 # redraws FILE: how many times the live line was drawn.
 redraws() { tr -cd '\r' < "$1" | wc -c; }
 at_least() { [ "$("$1" "$2")" -ge "$3" ]; }
