@@ -7,6 +7,7 @@
 
 #include "explain.h"
 #include "plan.h"
+#include "report.h"
 #include "stats.h"
 
 /* -1: DST is not a path; 0: it does not exist (a copy creates it);
@@ -146,9 +147,10 @@ static void json(const struct options *o, const struct copy *c)
 
 int explain_run(const struct options *o, const struct copy *c)
 {
+	report_hold_stdout();
 	if (o->json)
 		json(o, c);
 	else
 		text(o, c);
-	return fflush(stdout) == 0 ? 0 : 1;
+	return report_close_stdout();
 }

@@ -6,7 +6,8 @@
 #include "options.h"
 
 /* Prints the plan to stdout (text, or JSON with --json) for the probed
- * endpoints in c->src and c->dst. Returns the exit status, 0. */
+ * endpoints in c->src and c->dst. Returns the exit status: 0, or 1
+ * when stdout could not be written (said on stderr). */
 int explain_run(const struct options *o, const struct copy *c);
 
 #endif

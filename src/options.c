@@ -13,6 +13,7 @@
 
 #include "method.h"
 #include "options.h"
+#include "report.h"
 
 #define ZCP_VERSION "0.1.0"
 
@@ -53,6 +54,7 @@ static const char shortopts[] = ":m:o:n:ab:d:qvphV";
 
 static void help(void)
 {
+	report_hold_stdout();
 	printf(
 "Usage: zcp [OPTION]... SRC DST\n"
 "Copy bytes from SRC to DST by the fastest kernel path that can serve\n"
@@ -143,7 +145,7 @@ static void help(void)
 "\n"
 "Exit status: 0 when every byte was copied, 1 on a runtime error (after\n"
 "the report), 2 on a usage error (before anything is opened).\n");
-	exit(0);
+	exit(report_close_stdout());
 }
 
 void usage_error(const char *fmt, ...)
@@ -387,8 +389,9 @@ void options_parse(struct options *o, int argc, char **argv)
 			help();
 			break;
 		case 'V':
+			report_hold_stdout();
 			printf("zcp " ZCP_VERSION "\n");
-			exit(0);
+			exit(report_close_stdout());
 		case ':':
 			usage_error("option '%s' needs an argument",
 				    argv[optind - 1]);

@@ -1,6 +1,8 @@
 /* report.c: the final report and error lines. Units follow dd: SI first,
  * IEC in the same parentheses, three significant digits. */
+#include <errno.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "report.h"
 
@@ -73,4 +75,31 @@ void report_error(const char *verb, const char *operand, const char *msg)
 	report_escaped(stderr, operand);
 	fprintf(stderr, ": %s\n", msg);
 	fflush(stderr);
+}
+
+void report_hold_stdout(void)
+{
+	/* glibc takes a size only with a buffer. */
+	static char buf[1 << 16];
+
+	(void)setvbuf(stdout, buf, _IOFBF, sizeof buf);
+}
+
+int report_close_stdout(void)
+{
+	int failed = ferror(stdout), err = 0;
+
+	/* Like coreutils' close_stdout: a reason only when fclose gives
+	 * one; a write that failed earlier has left none that is sure. */
+	if (fclose(stdout) != 0) {
+		failed = 1;
+		err = errno;
+	}
+	if (!failed)
+		return 0;
+	if (err)
+		fprintf(stderr, "zcp: write error: %s\n", strerror(err));
+	else
+		fputs("zcp: write error\n", stderr);
+	return 1;
 }

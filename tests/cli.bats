@@ -56,6 +56,16 @@ usage_fails() {
 	[[ "$stderr" == *"'--count' needs an argument"* ]]
 }
 
+@test "--help and --version report a failed write to stdout" {
+	for opt in --help --version; do
+		run --separate-stderr "$ZCP" "$opt"
+		assert_success
+		run --separate-stderr sh -c '"$ZCP" "$1" > /dev/full' sh "$opt"
+		assert_failure 1
+		assert_equal "$stderr" "zcp: write error: No space left on device"
+	done
+}
+
 @test "bad numbers are usage errors naming the option and the text" {
 	mkdata "$T/src" 10
 	for bad in '' -1 +1 ' 1' '1 ' 0x10 1.5M 10Q 10k 10KIB 1e3 K \

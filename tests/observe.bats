@@ -150,6 +150,17 @@ can_serve() {
 	done
 }
 
+@test "--explain reports a failed write to stdout" {
+	mkdata "$T/src" 100
+	for json in "" --json; do
+		run --separate-stderr sh -c '"$ZCP" --explain $1 "$2" "$3" > /dev/full' \
+			sh "$json" "$T/src" "$T/dst"
+		assert_failure 1
+		assert_equal "$stderr" "zcp: write error: No space left on device"
+		[ ! -e "$T/dst" ]
+	done
+}
+
 # bench_methods FILE: the method column of a --bench table.
 bench_methods() {
 	sed -n '/^method /,$p' "$1" | awk 'NR > 1 { print $1 }' | sort
