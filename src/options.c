@@ -345,6 +345,10 @@ static void operand(struct endpoint *e, const char *text)
 
 	if (endpoint_parse(e, text, &why) < 0)
 		usage_error("invalid address '%s': %s", text, why);
+	/* What it is shows once it is open; a socket address says so now. */
+	e->kind = e->type == EP_TCP || e->type == EP_TCP_LISTEN ||
+		  e->type == EP_UNIX || e->type == EP_UNIX_LISTEN
+		  ? KIND_SOCKET : KIND_UNKNOWN;
 }
 
 /* The long option whose value is val (each has its own), or NULL. */
