@@ -42,22 +42,42 @@ void bench_check(const struct options *o)
 			    " accepts every run, not '%s'", o->dst.text);
 }
 
+/* A kind as the object of "is": "a pipe", "a directory". */
+static const char *a_kind(enum endpoint_kind k)
+{
+	static char buf[64];
+
+	switch (k) {
+	case KIND_OTHER:
+		return "not a file, directory, device, pipe or socket";
+	case KIND_UNKNOWN:
+		return "of a kind zcp could not learn";
+	default:
+		break;
+	}
+	snprintf(buf, sizeof buf, "a %s", endpoint_kind_name(k));
+	return buf;
+}
+
 static void check_kinds(const struct options *o)
 {
 	enum endpoint_kind s = o->src.kind, d = o->dst.kind;
 
 	if (s != KIND_FILE && s != KIND_BLK && s != KIND_CHR)
 		usage_error("--bench needs SRC to be a file or device it can"
-			    " read again, and '%s' is a %s", o->src.text,
-			    endpoint_kind_name(s));
+			    " read again, and '%s' is %s", o->src.text,
+			    a_kind(s));
 	if (s == KIND_CHR && o->count < 0)
 		usage_error("--bench needs --count when SRC is a character"
 			    " device: '%s' has no size to copy",
 			    o->src.text);
-	if (d == KIND_TTY || d == KIND_OTHER ||
+	if (d == KIND_DIR)
+		usage_error("--bench cannot write to '%s': zcp copies into a"
+			    " file, not into a directory", o->dst.text);
+	if (d == KIND_TTY || d == KIND_OTHER || d == KIND_UNKNOWN ||
 	    (o->dst.type != EP_PATH && d == KIND_FILE))
-		usage_error("--bench cannot write every run to '%s', a %s",
-			    o->dst.text, endpoint_kind_name(d));
+		usage_error("--bench cannot write every run to '%s': it is %s",
+			    o->dst.text, a_kind(d));
 }
 
 /* The child's command line: the options that shape one copy, then the

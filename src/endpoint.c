@@ -658,6 +658,8 @@ int endpoint_classify(struct endpoint *e)
 		e->kind = KIND_BLK;
 	else if (S_ISCHR(m))
 		e->kind = isatty(e->fd) ? KIND_TTY : KIND_CHR;
+	else if (S_ISDIR(m))
+		e->kind = KIND_DIR;
 	else
 		e->kind = KIND_OTHER;
 	fl = fcntl(e->fd, F_GETFL);
@@ -717,7 +719,8 @@ const char *endpoint_kind_name(enum endpoint_kind k)
 		[KIND_FILE] = "file", [KIND_PIPE] = "pipe",
 		[KIND_SOCKET] = "socket", [KIND_CHR] = "character device",
 		[KIND_TTY] = "terminal", [KIND_BLK] = "block device",
-		[KIND_OTHER] = "other",
+		[KIND_OTHER] = "other", [KIND_DIR] = "directory",
+		[KIND_UNKNOWN] = "unknown",
 	};
 
 	return names[k];

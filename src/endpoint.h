@@ -26,6 +26,8 @@ enum endpoint_kind {
 	KIND_TTY,
 	KIND_BLK,
 	KIND_OTHER,
+	KIND_DIR,		/* a directory: never copied from or into */
+	KIND_UNKNOWN,		/* not opened or probed (yet) */
 };
 
 struct endpoint {

@@ -7,6 +7,7 @@
 
 #include "explain.h"
 #include "plan.h"
+#include "report.h"
 #include "stats.h"
 
 /* -1: DST is not a path; 0: it does not exist (a copy creates it);
@@ -20,10 +21,23 @@ static int dst_exists(const struct endpoint *d)
 	return stat(d->path, &st) == 0;
 }
 
+/* Why no method can copy the pair at all, or NULL. The copy would fail
+ * opening it (EISDIR): zcp copies one file's bytes, not a tree. */
+static const char *no_copy(const struct copy *c)
+{
+	if (c->src->kind == KIND_DIR)
+		return "zcp copies from a file, not from a directory";
+	if (c->dst->kind == KIND_DIR)
+		return "zcp copies into a file, not into a directory";
+	return NULL;
+}
+
 static int serves(const struct method *m, const struct copy *c,
 		  const char **why)
 {
-	*why = NULL;
+	*why = no_copy(c);
+	if (*why)
+		return 0;
 	return !m->supports || m->supports(c, why);
 }
 
@@ -33,6 +47,8 @@ static const struct method *auto_first(const struct copy *c)
 {
 	const char *why;
 
+	if (no_copy(c))
+		return NULL;
 	for (const struct method *const *m = plan_order(c); *m; m++)
 		if (serves(*m, c, &why))
 			return *m;
@@ -64,6 +80,10 @@ static void text(const struct options *o, const struct copy *c)
 		       ? (o->append || o->seek_set ? " (exists: a copy would"
 			  " write into it)" : " (exists: a copy would replace"
 			  " it)") : "");
+	if (no_copy(c)) {
+		printf("A copy would fail: %s.\n", no_copy(c));
+		return;
+	}
 	printf("Methods auto tries for %s to %s, in order:\n",
 	       endpoint_kind_name(o->src.kind), endpoint_kind_name(o->dst.kind));
 	first = auto_first(c);
@@ -108,7 +128,10 @@ static void text(const struct options *o, const struct copy *c)
 	printf(".\n");
 }
 
-static void json(const struct options *o, const struct copy *c)
+/* The plan as one JSON object; with e, the plan stops at the error
+ * (SRC could not be opened, or is DST): no methods, no auto. */
+static void json(const struct options *o, const struct copy *c,
+		 const struct stats_error *e)
 {
 	const struct method *const *m;
 	const struct method *first = NULL;
@@ -129,7 +152,7 @@ static void json(const struct options *o, const struct copy *c)
 	printf("\"method\":");
 	stats_json_string(stdout, o->method ? o->method->name : "auto");
 	printf(",\"methods\":[");
-	for (m = methods; *m; m++) {
+	for (m = methods; !e && *m; m++) {
 		int ok = serves(*m, c, &why);
 
 		printf("%s{\"method\":", n++ ? "," : "");
@@ -138,17 +161,44 @@ static void json(const struct options *o, const struct copy *c)
 		stats_json_string(stdout, ok ? NULL : why ? why : "");
 		printf("}");
 	}
-	first = auto_first(c);
+	if (!e)
+		first = auto_first(c);
 	printf("],\"auto\":");
 	stats_json_string(stdout, first ? first->name : NULL);
+	printf(",\"error\":");
+	if (e) {
+		printf("{\"side\":");
+		stats_json_string(stdout, e->verb);
+		printf(",\"operand\":");
+		stats_json_string(stdout, e->operand);
+		printf(",\"message\":");
+		stats_json_string(stdout, e->message);
+		printf(",\"errno\":%d,\"signal\":", e->err);
+		if (e->sig)
+			printf("%d}", e->sig);
+		else
+			printf("null}");
+	} else {
+		printf("null");
+	}
 	printf("}\n");
 }
 
 int explain_run(const struct options *o, const struct copy *c)
 {
+	report_hold_stdout();
 	if (o->json)
-		json(o, c);
+		json(o, c, NULL);
 	else
 		text(o, c);
-	return fflush(stdout) == 0 ? 0 : 1;
+	return report_close_stdout();
+}
+
+void explain_error(const struct options *o, const struct stats_error *e)
+{
+	if (!o->json)
+		return;
+	report_hold_stdout();
+	json(o, NULL, e);
+	(void)report_close_stdout();
 }

@@ -127,7 +127,11 @@ static void __attribute__((noreturn)) fail(enum side side)
 		signal(SIGPIPE, SIG_DFL);
 		raise(SIGPIPE);
 	}
-	stats_report(&opt, &cp, running ? running->name : NULL, elapsed(), &e);
+	if (opt.explain)
+		explain_error(&opt, &e);	/* no copy to report */
+	else
+		stats_report(&opt, &cp, running ? running->name : NULL,
+			     elapsed(), &e);
 	cleanup();
 	if (sig) {
 		signal(sig, SIG_DFL);
@@ -186,7 +190,10 @@ static void __attribute__((noreturn)) same_file_error(void)
 	struct stats_error e = { .verb = "write", .operand = opt.dst.text,
 				 .message = "SRC and DST are the same file" };
 
-	stats_report(&opt, &cp, NULL, 0, &e);
+	if (opt.explain)
+		explain_error(&opt, &e);
+	else
+		stats_report(&opt, &cp, NULL, 0, &e);
 	if (opt.json) {
 		cleanup();
 		exit(1);
@@ -236,6 +243,7 @@ static void probe_dst(struct endpoint *e)
 			: S_ISBLK(e->st.st_mode)  ? KIND_BLK
 			: S_ISCHR(e->st.st_mode)  ? KIND_CHR
 			: S_ISSOCK(e->st.st_mode) ? KIND_SOCKET
+			: S_ISDIR(e->st.st_mode)  ? KIND_DIR
 						  : KIND_OTHER;
 		if (same_file(&opt.src.st, &e->st))
 			same_file_error();

@@ -13,6 +13,7 @@
 
 #include "method.h"
 #include "options.h"
+#include "report.h"
 
 #define ZCP_VERSION "0.1.0"
 
@@ -53,6 +54,7 @@ static const char shortopts[] = ":m:o:n:ab:d:qvphV";
 
 static void help(void)
 {
+	report_hold_stdout();
 	printf(
 "Usage: zcp [OPTION]... SRC DST\n"
 "Copy bytes from SRC to DST by the fastest kernel path that can serve\n"
@@ -114,7 +116,8 @@ static void help(void)
 "  -V, --version          output version information and exit\n"
 "\n"
 "BYTES is a whole number with an optional suffix: K, M, G, T or KiB, MiB,\n"
-"GiB, TiB are powers of 1024; KB, MB, GB, TB are powers of 1000.\n"
+"GiB, TiB are powers of 1024; KB, MB, GB, TB are powers of 1000. N (for\n"
+"--queue-depth and --bench) is a plain whole number, without a suffix.\n"
 "\n"
 "Methods:\n");
 	for (const struct method *const *m = methods; *m; m++)
@@ -143,7 +146,7 @@ static void help(void)
 "\n"
 "Exit status: 0 when every byte was copied, 1 on a runtime error (after\n"
 "the report), 2 on a usage error (before anything is opened).\n");
-	exit(0);
+	exit(report_close_stdout());
 }
 
 void usage_error(const char *fmt, ...)
@@ -207,6 +210,27 @@ static off_t size_arg(const char *opt, const char *text, off_t min, off_t max)
 		usage_error("invalid %s '%s': must be from %lld to %lld", opt,
 			    text, (long long)min, (long long)max);
 	return v;
+}
+
+/* A count of things (requests, runs): digits only, no suffix. */
+static int number_arg(const char *opt, const char *text, int min, int max)
+{
+	long long v = 0;
+	const char *p = text;
+
+	if (*p < '0' || *p > '9')
+		usage_error("invalid %s '%s': expected a whole number from %d"
+			    " to %d", opt, text, min, max);
+	for (; *p >= '0' && *p <= '9'; p++)
+		if (v <= max)	/* past max stays past it, never overflows */
+			v = v * 10 + (*p - '0');
+	if (*p)
+		usage_error("invalid %s '%s': expected a whole number from %d"
+			    " to %d", opt, text, min, max);
+	if (v < min || v > max)
+		usage_error("invalid %s '%s': must be from %d to %d", opt, text,
+			    min, max);
+	return (int)v;
 }
 
 static const struct method *method_arg(const char *name)
@@ -284,11 +308,18 @@ const char *options_resolve_flags(const struct method *m, const char *text,
 	return NULL;
 }
 
-/* Resolves --flags, or exits with the usage error. */
-static unsigned flags_arg(const struct method *m, const char *text)
+/* Resolves --flags, or exits with the usage error. named_auto: the
+ * method is auto because --method=auto said so. */
+static unsigned flags_arg(const struct method *m, int named_auto,
+			  const char *text)
 {
 	unsigned flags = 0;
-	const char *err = options_resolve_flags(m, text, &flags);
+	const char *err;
+
+	if (!m && named_auto)
+		usage_error("--flags needs a named method, not auto: flags"
+			    " belong to one method");
+	err = options_resolve_flags(m, text, &flags);
 
 	if (err)
 		usage_error("%s", err);
@@ -314,11 +345,63 @@ static void operand(struct endpoint *e, const char *text)
 
 	if (endpoint_parse(e, text, &why) < 0)
 		usage_error("invalid address '%s': %s", text, why);
+	/* What it is shows once it is open; a socket address says so now. */
+	e->kind = e->type == EP_TCP || e->type == EP_TCP_LISTEN ||
+		  e->type == EP_UNIX || e->type == EP_UNIX_LISTEN
+		  ? KIND_SOCKET : KIND_UNKNOWN;
+}
+
+/* The long option whose value is val (each has its own), or NULL. */
+static const struct option *long_by_val(int val)
+{
+	for (const struct option *l = longopts; l->name; l++)
+		if (l->val == val)
+			return l;
+	return NULL;
+}
+
+/* What getopt_long refused, in GNU getopt's words (opterr is off: the
+ * messages are zcp's, the hint and exit status too). arg is the element
+ * getopt_long last stepped past, the failing one for a long option. */
+static void __attribute__((noreturn)) bad_option(int c, const char *arg)
+{
+	const struct option *l = long_by_val(optopt);
+	char list[512] = "";
+	size_t len;
+	int n = 0;
+
+	if (c == ':' && strncmp(arg, "--", 2) == 0 && l)
+		usage_error("option '--%s' needs an argument", l->name);
+	if (c == ':')
+		usage_error("option '-%c' needs an argument", optopt);
+	if (optopt && l && l->has_arg == no_argument)
+		usage_error("option '--%s' doesn't allow an argument", l->name);
+	/* A character in a cluster of short options. */
+	if (optopt > ' ' && optopt < 0x7f)
+		usage_error("invalid option -- '%c'", optopt);
+	if (optopt)
+		usage_error("invalid option -- '\\x%02x'",
+			    (unsigned)(unsigned char)optopt);
+	/* An unknown long option, or an ambiguous abbreviation of one. */
+	if (strncmp(arg, "--", 2) != 0)
+		usage_error("unknown option '%s'", arg);
+	len = strcspn(arg + 2, "=");
+	for (l = longopts; len && l->name; l++) {
+		if (strncmp(l->name, arg + 2, len) != 0)
+			continue;
+		n++;
+		snprintf(list + strlen(list), sizeof list - strlen(list),
+			 " '--%s'", l->name);
+	}
+	if (n > 1)
+		usage_error("option '%.*s' is ambiguous; possibilities:%s",
+			    (int)len + 2, arg, list);
+	usage_error("unknown option '%s'", arg);
 }
 
 void options_parse(struct options *o, int argc, char **argv)
 {
-	int c;
+	int c, named_auto = 0;
 
 	memset(o, 0, sizeof *o);
 	o->count = -1;
@@ -328,6 +411,7 @@ void options_parse(struct options *o, int argc, char **argv)
 		switch (c) {
 		case 'm':
 			o->method = method_arg(optarg);
+			named_auto = !o->method;
 			break;
 		case 'o':
 			o->offset = size_arg("--offset", optarg, 0, INT64_MAX);
@@ -353,8 +437,7 @@ void options_parse(struct options *o, int argc, char **argv)
 			o->fsync = 1;
 			break;
 		case 'd':
-			o->qdepth = (int)size_arg("--queue-depth", optarg, 1,
-						  1024);
+			o->qdepth = number_arg("--queue-depth", optarg, 1, 1024);
 			break;
 		case OPT_DIRECT:
 			o->direct = 1;
@@ -377,8 +460,8 @@ void options_parse(struct options *o, int argc, char **argv)
 		case OPT_BENCH:
 			o->bench = 3;
 			if (optarg)
-				o->bench = (int)size_arg("--bench", optarg, 1,
-							 1000);
+				o->bench = number_arg("--bench", optarg, 1,
+						      1000);
 			break;
 		case OPT_EXPLAIN:
 			o->explain = 1;
@@ -387,15 +470,11 @@ void options_parse(struct options *o, int argc, char **argv)
 			help();
 			break;
 		case 'V':
+			report_hold_stdout();
 			printf("zcp " ZCP_VERSION "\n");
-			exit(0);
-		case ':':
-			usage_error("option '%s' needs an argument",
-				    argv[optind - 1]);
+			exit(report_close_stdout());
 		default:
-			if (optopt)
-				usage_error("unknown option '-%c'", optopt);
-			usage_error("unknown option '%s'", argv[optind - 1]);
+			bad_option(c, argv[optind - 1]);
 		}
 	}
 	if (argc == optind)
@@ -411,7 +490,7 @@ void options_parse(struct options *o, int argc, char **argv)
 	if (o->bench && (o->append || o->seek_set))
 		usage_error("--bench cannot be used with --append or --seek");
 	if (o->flags_text)
-		o->flags = flags_arg(o->method, o->flags_text);
+		o->flags = flags_arg(o->method, named_auto, o->flags_text);
 	operand(&o->src, argv[optind]);
 	operand(&o->dst, argv[optind + 1]);
 }

@@ -60,7 +60,8 @@ static double since(const struct timespec *a)
 	       (double)(now.tv_nsec - a->tv_nsec) / 1e9;
 }
 
-/* "zcp: N bytes (SI, IEC) copied, S s, R/s, P%, ETA H:MM:SS" */
+/* "zcp: N bytes (SI, IEC) copied, S s, R/s, P%, ETA H:MM:SS"; the
+ * parenthesis from 1000 bytes on, as in the final report. */
 static size_t format(char *buf, size_t len)
 {
 	/* The copying thread, its only writer, stores c->done with relaxed
@@ -70,14 +71,13 @@ static size_t format(char *buf, size_t len)
 	 * change the type every method hands to io_write_all. */
 	off_t done = io_count_load(&copy->done);
 	double secs = since(&t0), rate = secs > 0 ? (double)done / secs : 0;
-	char si[32], iec[32], r[32];
+	char amount[96], r[32];
 	int n;
 
-	report_human(si, sizeof si, (double)done, 1000);
-	report_human(iec, sizeof iec, (double)done, 1024);
+	/* In the report's words: "0 bytes", "1 byte", "1000 bytes (1.00 kB)". */
+	report_amount(amount, sizeof amount, done);
 	report_human(r, sizeof r, rate, 1000);
-	n = snprintf(buf, len, "zcp: %lld bytes (%s, %s) copied, %.1f s, %s/s",
-		     (long long)done, si, iec, secs, r);
+	n = snprintf(buf, len, "zcp: %s copied, %.1f s, %s/s", amount, secs, r);
 	if (total > 0 && n >= 0 && (size_t)n < len) {
 		double left = done < total ? (double)(total - done) : 0;
 		double secs_left = rate > 0 ? left / rate + 0.5 : -1;

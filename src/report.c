@@ -1,6 +1,8 @@
 /* report.c: the final report and error lines. Units follow dd: SI first,
  * IEC in the same parentheses, three significant digits. */
+#include <errno.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "report.h"
 
@@ -18,20 +20,30 @@ void report_human(char *buf, size_t len, double v, int base)
 		 v, base == 1000 ? si[i] : iec[i]);
 }
 
-void report_line(FILE *f, off_t bytes, off_t pending, double secs)
+int report_amount(char *buf, size_t len, off_t bytes)
 {
-	char si[32], iec[32], rate[32];
+	char si[32], iec[32];
 
 	report_human(si, sizeof si, (double)bytes, 1000);
 	report_human(iec, sizeof iec, (double)bytes, 1024);
-	report_human(rate, sizeof rate, secs > 0 ? (double)bytes / secs : 0, 1000);
-	fprintf(f, "zcp: %lld byte%s", (long long)bytes, bytes == 1 ? "" : "s");
 	if (bytes >= 1024)
-		fprintf(f, " (%s, %s)", si, iec);
-	else if (bytes >= 1000)
-		fprintf(f, " (%s)", si);
-	fprintf(f, secs < 1 ? " copied, %.6f s, %s/s" : " copied, %.3f s, %s/s",
-		secs, rate);
+		return snprintf(buf, len, "%lld bytes (%s, %s)",
+				(long long)bytes, si, iec);
+	if (bytes >= 1000)
+		return snprintf(buf, len, "%lld bytes (%s)", (long long)bytes,
+				si);
+	return snprintf(buf, len, "%lld byte%s", (long long)bytes,
+			bytes == 1 ? "" : "s");
+}
+
+void report_line(FILE *f, off_t bytes, off_t pending, double secs)
+{
+	char amount[96], rate[32];
+
+	report_amount(amount, sizeof amount, bytes);
+	report_human(rate, sizeof rate, secs > 0 ? (double)bytes / secs : 0, 1000);
+	fprintf(f, secs < 1 ? "zcp: %s copied, %.6f s, %s/s"
+		: "zcp: %s copied, %.3f s, %s/s", amount, secs, rate);
 	if (pending > 0)
 		fprintf(f, "; %lld byte%s read but not written", (long long)pending,
 			pending == 1 ? "" : "s");
@@ -63,4 +75,31 @@ void report_error(const char *verb, const char *operand, const char *msg)
 	report_escaped(stderr, operand);
 	fprintf(stderr, ": %s\n", msg);
 	fflush(stderr);
+}
+
+void report_hold_stdout(void)
+{
+	/* glibc takes a size only with a buffer. */
+	static char buf[1 << 16];
+
+	(void)setvbuf(stdout, buf, _IOFBF, sizeof buf);
+}
+
+int report_close_stdout(void)
+{
+	int failed = ferror(stdout), err = 0;
+
+	/* Like coreutils' close_stdout: a reason only when fclose gives
+	 * one; a write that failed earlier has left none that is sure. */
+	if (fclose(stdout) != 0) {
+		failed = 1;
+		err = errno;
+	}
+	if (!failed)
+		return 0;
+	if (err)
+		fprintf(stderr, "zcp: write error: %s\n", strerror(err));
+	else
+		fputs("zcp: write error\n", stderr);
+	return 1;
 }

@@ -10,6 +10,21 @@
  * the bytes read but not delivered. */
 void report_line(FILE *f, off_t bytes, off_t pending, double secs);
 
+/* Formats "N bytes" with, from 1000 bytes on, the amount in units as
+ * "(SI, IEC)": the words the report and the progress line share.
+ * Returns what snprintf returns. */
+int report_amount(char *buf, size_t len, off_t bytes);
+
+/* Holds what is printed to stdout (up to 64 KiB) until
+ * report_close_stdout, so that a write that fails fails there, where its
+ * reason is known. Call before anything is printed to stdout. */
+void report_hold_stdout(void);
+
+/* Closes stdout, where --help, --version and --explain print; when any
+ * write to it failed, says "zcp: write error: REASON" on stderr.
+ * Returns 0, or 1 on a write error (the exit status to give). */
+int report_close_stdout(void);
+
 /* Formats v with three significant digits and a unit: base 1000 gives
  * B, kB, MB..; base 1024 gives B, KiB, MiB.. */
 void report_human(char *buf, size_t len, double v, int base);

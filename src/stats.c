@@ -104,7 +104,8 @@ void stats_json_endpoint(FILE *f, const struct endpoint *e)
 	fputs("{\"operand\":", f);
 	stats_json_string(f, e->text);
 	fputs(",\"kind\":", f);
-	stats_json_string(f, endpoint_kind_name(e->kind));
+	stats_json_string(f, e->kind == KIND_UNKNOWN ? NULL
+			  : endpoint_kind_name(e->kind));
 	fputc('}', f);
 }
 

@@ -36,7 +36,8 @@ void stats_report(const struct options *o, const struct copy *c,
  * written as the code point of the same value. */
 void stats_json_string(FILE *f, const char *s);
 
-/* Writes "operand" and "kind" of an endpoint as JSON object members. */
+/* Writes an endpoint as {"operand", "kind"}; kind is null while it is
+ * unknown (an endpoint never opened). */
 void stats_json_endpoint(FILE *f, const struct endpoint *e);
 
 #endif

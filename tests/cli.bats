@@ -51,9 +51,61 @@ usage_fails() {
 	usage_fails --bogus a b
 	[[ "$stderr" == *"unknown option '--bogus'"* ]]
 	usage_fails -Z a b
-	[[ "$stderr" == *"unknown option '-Z'"* ]]
+	[[ "$stderr" == "zcp: invalid option -- 'Z'"$'\n'* ]]
 	usage_fails a b --count
 	[[ "$stderr" == *"'--count' needs an argument"* ]]
+}
+
+@test "an option that takes no argument refuses one, by its full name" {
+	mkdata "$T/src" 10
+	for opt in quiet append help version verbose fsync direct no-direct \
+		json explain; do
+		usage_fails "--$opt=1" src dst
+		assert_equal "${stderr%%$'\n'*}" "zcp: option '--$opt' doesn't allow an argument"
+		[ ! -e "$T/dst" ]
+	done
+	usage_fails --verb=2 src dst
+	assert_equal "${stderr%%$'\n'*}" "zcp: option '--verbose' doesn't allow an argument"
+}
+
+@test "short option clusters name the character that failed" {
+	mkdata "$T/src" 10
+	usage_fails -q=1 src dst
+	assert_equal "${stderr%%$'\n'*}" "zcp: invalid option -- '='"
+	usage_fails -vZ src dst
+	assert_equal "${stderr%%$'\n'*}" "zcp: invalid option -- 'Z'"
+	# A cluster after a long option: the cluster is what failed.
+	usage_fails --json -qx src dst
+	assert_equal "${stderr%%$'\n'*}" "zcp: invalid option -- 'x'"
+	usage_fails src dst -qn
+	assert_equal "${stderr%%$'\n'*}" "zcp: option '-n' needs an argument"
+	usage_fails src dst --cou
+	assert_equal "${stderr%%$'\n'*}" "zcp: option '--count' needs an argument"
+	[ ! -e "$T/dst" ]
+}
+
+@test "an ambiguous abbreviation lists what it could mean" {
+	mkdata "$T/src" 10
+	for b in --b=1 --b; do
+		usage_fails "$b" src dst
+		assert_equal "${stderr%%$'\n'*}" "zcp: option '--b' is ambiguous; possibilities: '--block-size' '--bench'"
+	done
+	# A unique abbreviation works; no option at all is unknown.
+	run "$ZCP" --cou=3 --bl=1 "$T/src" "$T/dst"
+	assert_success
+	range "$T/src" 0 3 | cmp - "$T/dst"
+	usage_fails --bx=1 src dst
+	assert_equal "${stderr%%$'\n'*}" "zcp: unknown option '--bx=1'"
+}
+
+@test "--help and --version report a failed write to stdout" {
+	for opt in --help --version; do
+		run --separate-stderr "$ZCP" "$opt"
+		assert_success
+		run --separate-stderr sh -c '"$ZCP" "$1" > /dev/full' sh "$opt"
+		assert_failure 1
+		assert_equal "$stderr" "zcp: write error: No space left on device"
+	done
 }
 
 @test "bad numbers are usage errors naming the option and the text" {
@@ -149,7 +201,35 @@ usage_fails() {
 	mkdata "$T/src" 10
 	usage_fails --flags=more src dst
 	[[ "$stderr" == *"--flags needs --method"* ]]
+	usage_fails -m auto --flags=more src dst
+	assert_equal "${stderr%%$'\n'*}" "zcp: --flags needs a named method, not auto: flags belong to one method"
+	usage_fails --flags=more --method=auto src dst
+	[[ "$stderr" == *"needs a named method, not auto"* ]]
 	usage_fails --method=rw --flags=0 src dst
 	[[ "$stderr" == *"method rw takes no --flags"* ]]
 	[ ! -e "$T/dst" ]
+}
+
+@test "--queue-depth and --bench take a plain whole number" {
+	mkdata "$T/src" 10
+	for opt in --queue-depth --bench; do
+		max=1024
+		[ "$opt" = --bench ] && max=1000
+		for bad in x 1K 1k 8KiB 1e2 -1 +1 ' 1' 0x10 ''; do
+			usage_fails "$opt=$bad" src dst
+			assert_equal "${stderr%%$'\n'*}" "zcp: invalid $opt '$bad': expected a whole number from 1 to $max"
+		done
+		for bad in 0 $((max + 1)) 99999999999999999999; do
+			usage_fails "$opt=$bad" src dst
+			assert_equal "${stderr%%$'\n'*}" "zcp: invalid $opt '$bad': must be from 1 to $max"
+		done
+		[ ! -e "$T/dst" ]
+	done
+	usage_fails -d x src dst
+	assert_equal "${stderr%%$'\n'*}" "zcp: invalid --queue-depth 'x': expected a whole number from 1 to 1024"
+	run "$ZCP" -d 1024 "$T/src" "$T/dst"
+	assert_success
+	cmp "$T/src" "$T/dst"
+	run "$ZCP" --help
+	assert_output --partial 'is a plain whole number, without a suffix'
 }

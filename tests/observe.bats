@@ -81,6 +81,25 @@ can_serve() {
 	[ ! -e "$T/dst" ]
 }
 
+@test "--json: an endpoint never opened has kind null, or socket by its address" {
+	run --separate-stderr "$ZCP" --json "$T/missing" /dev/null
+	assert_failure 1
+	printf '%s\n' "$stderr" > "$T/j"
+	[ "$(json "$T/j" '[.src.kind, .dst.kind, .error.side]')" = '[null,null,"read"]' ]
+	run --separate-stderr "$ZCP" --json "$T/missing" "unix:$T/sock"
+	assert_failure 1
+	printf '%s\n' "$stderr" > "$T/j"
+	[ "$(json "$T/j" '[.src.kind, .dst.kind]')" = '[null,"socket"]' ]
+	# A listener stopped before any peer came: a socket all the same.
+	timeout 20 "$ZCP" --json tcp-listen:0 "$T/dst" 2>"$T/err" 3>&- &
+	pid=$!
+	wait_port "$T/err" >/dev/null
+	kill -TERM "$(pgrep -P "$pid")"
+	wait "$pid" || true
+	[ "$(json "$T/err" '[.src.kind, .dst.kind, .error.signal]')" = '["socket",null,15]' ]
+	[ ! -e "$T/dst" ]
+}
+
 @test "--json escapes quotes, backslashes, control bytes and non-UTF-8" {
 	name=$(printf '%s/a"b\\c\td\001e\377f' "$T")
 	mkdata "$name" 10
@@ -148,6 +167,83 @@ can_serve() {
 		[ "$(json "$T/j" -r .auto)" = "$ran" ]
 		rm -f "$T/dst"
 	done
+}
+
+@test "--explain: a SRC it cannot open is an error line or the plan's error, no copy report" {
+	mkdata "$T/src" 100
+	mkdir "$T/d"
+	run --separate-stderr "$ZCP" --explain "$T/missing" "$T/dst"
+	assert_failure 1
+	[ -z "$output" ]
+	assert_equal "$stderr" "zcp: read $T/missing: No such file or directory"
+	run --separate-stderr "$ZCP" --explain --json "$T/missing" "$T/dst"
+	assert_failure 1
+	[ -z "$stderr" ]
+	printf '%s\n' "$output" > "$T/j"
+	[ "$(json "$T/j" '[.src.kind, .dst_exists, .bytes, .methods, .auto, .error.side, .error.operand, .error.message, .error.errno]')" = \
+		"[null,false,null,[],null,\"read\",\"$T/missing\",\"No such file or directory\",2]" ]
+	run --separate-stderr "$ZCP" --explain "$T/d" "$T/dst"
+	assert_failure 1
+	[ -z "$output" ]
+	assert_equal "$stderr" "zcp: read $T/d: Is a directory"
+	run --separate-stderr "$ZCP" --explain --json "$T/d" "$T/dst"
+	assert_failure 1
+	printf '%s\n' "$output" > "$T/j"
+	[ "$(json "$T/j" '[.src.kind, .error.errno]')" = '["directory",21]' ]
+	run --separate-stderr "$ZCP" --explain "$T/src" "$T/src"
+	assert_failure 1
+	[ -z "$output" ]
+	assert_equal "$stderr" "zcp: '$T/src' and '$T/src' are the same file"
+	run --separate-stderr "$ZCP" --explain --json "$T/src" "$T/src"
+	assert_failure 1
+	[ -z "$stderr" ]
+	printf '%s\n' "$output" > "$T/j"
+	[ "$(json "$T/j" '[.error.side, .error.message]')" = '["write","SRC and DST are the same file"]' ]
+	[ ! -e "$T/dst" ]
+	# A plan that could be made has no error.
+	run --separate-stderr "$ZCP" --explain --json "$T/src" "$T/dst"
+	assert_success
+	printf '%s\n' "$output" > "$T/j"
+	[ "$(json "$T/j" '.error')" = null ]
+}
+
+@test "--explain reports a failed write to stdout" {
+	mkdata "$T/src" 100
+	for json in "" --json; do
+		run --separate-stderr sh -c '"$ZCP" --explain $1 "$2" "$3" > /dev/full' \
+			sh "$json" "$T/src" "$T/dst"
+		assert_failure 1
+		assert_equal "$stderr" "zcp: write error: No space left on device"
+		[ ! -e "$T/dst" ]
+	done
+}
+
+@test "a directory DST is a directory: zcp copies into a file" {
+	mkdata "$T/src" 100
+	mkdir "$T/d"
+	run --separate-stderr "$ZCP" --explain "$T/src" "$T/d"
+	assert_success
+	assert_line "DST $T/d: directory"
+	assert_line "A copy would fail: zcp copies into a file, not into a directory."
+	refute_output --partial "auto would use"
+	run --separate-stderr "$ZCP" --explain --json "$T/src" "$T/d"
+	assert_success
+	printf '%s\n' "$output" > "$T/j"
+	[ "$(json "$T/j" '[.dst.kind, .auto, ([.methods[] | select(.serves)] | length), .methods[0].reason]')" = \
+		'["directory",null,0,"zcp copies into a file, not into a directory"]' ]
+	# And the copy fails as the plan says.
+	run --separate-stderr "$ZCP" --json "$T/src" "$T/d"
+	assert_failure 1
+	printf '%s\n' "$stderr" > "$T/j"
+	[ "$(json "$T/j" '[.dst.kind, .error.side, .error.message]')" = '["directory","write","Is a directory"]' ]
+	[ -z "$(ls "$T/d")" ]
+	run --separate-stderr "$ZCP" --bench=1 "$T/src" "$T/d"
+	assert_failure 2
+	assert_equal "${stderr%%$'\n'*}" "zcp: --bench cannot write to '$T/d': zcp copies into a file, not into a directory"
+	# A kind named after "is" takes its article.
+	run --separate-stderr "$ZCP" --bench=1 "$T/src" fd:5 5>"$T/out"
+	assert_failure 2
+	assert_equal "${stderr%%$'\n'*}" "zcp: --bench cannot write every run to 'fd:5': it is a file"
 }
 
 # bench_methods FILE: the method column of a --bench table.
@@ -286,6 +382,32 @@ start_slow() {
 	assert_line --index 2 --regexp '^zcp: 300000 bytes \(300 kB, 293 KiB\) copied'
 	[ "${#lines[@]}" -eq 3 ]
 	refute_output --partial $'\r'
+}
+
+@test "the SIGUSR1 line words small counts as the report does" {
+	mkdata "$T/src" 1000
+	start_slow timeout 20 "$ZCP" - "$T/dst"
+	# DST exists once SRC is open: the copy is waiting for bytes.
+	wait_for test -e "$T/dst"
+	kill -USR1 "$zpid"
+	wait_for grep -q 'copied' "$T/err"
+	head -c 1 "$T/src" >&7
+	wait_for size_is "$T/dst" 1
+	kill -USR1 "$zpid"
+	wait_for grep -q '^zcp: 1 byte copied' "$T/err"
+	tail -c 999 "$T/src" >&7
+	wait_for size_is "$T/dst" 1000
+	kill -USR1 "$zpid"
+	wait_for grep -q '^zcp: 1000 bytes' "$T/err"
+	exec 7>&-
+	wait "$pid"
+	cmp "$T/src" "$T/dst"
+	run cat "$T/err"
+	assert_line --index 0 --regexp '^zcp: 0 bytes copied, [0-9.]+ s, .*/s$'
+	assert_line --index 1 --regexp '^zcp: 1 byte copied, [0-9.]+ s, .*/s$'
+	assert_line --index 2 --regexp '^zcp: 1000 bytes \(1.00 kB\) copied, [0-9.]+ s, .*/s$'
+	assert_line --index 3 --regexp '^zcp: 1000 bytes \(1.00 kB\) copied, [0-9.]+ s, .*/s$'
+	[ "${#lines[@]}" -eq 4 ]
 }
 
 # redraws FILE: how many times the live line was drawn.
