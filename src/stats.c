@@ -179,14 +179,20 @@ static void verbose(const struct options *o, const struct copy *c,
 
 	/* The first line and the passed-over lines keep the foundation's
 	 * wording: scripts may already match them. */
-	fprintf(f, "zcp: method %s, %s to %s, block size %zu",
-		method ? method : "none", endpoint_kind_name(o->src.kind),
-		endpoint_kind_name(o->dst.kind), c->bsize);
-	if (pipe_size)
-		fprintf(f, ", pipe size %d", pipe_size);
-	if (c->qdepth > 0)
-		fprintf(f, ", queue depth %d", c->qdepth);
-	fputc('\n', f);
+	if (!method && c->npassed == 0) {
+		/* An endpoint failed to open: no kinds or sizes to tell. */
+		fputs("zcp: no method ran\n", f);
+	} else {
+		fprintf(f, "zcp: method %s, %s to %s, block size %zu",
+			method ? method : "none",
+			endpoint_kind_name(o->src.kind),
+			endpoint_kind_name(o->dst.kind), c->bsize);
+		if (pipe_size)
+			fprintf(f, ", pipe size %d", pipe_size);
+		if (c->qdepth > 0)
+			fprintf(f, ", queue depth %d", c->qdepth);
+		fputc('\n', f);
+	}
 	for (int i = 0; i < c->npassed; i++)
 		fprintf(f, "zcp: %s passed over: %s%s\n", c->passed[i].name,
 			c->passed[i].err ? "the kernel refused it: " : "",

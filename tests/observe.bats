@@ -528,3 +528,11 @@ with open(sys.argv[1], \"wb\") as f:
 		fi
 	done
 }
+
+@test "-v when an endpoint cannot be opened: no method ran, no kinds made up" {
+	run --separate-stderr "$ZCP" -v "$T/nosuch" "$T/dst"
+	assert_failure 1
+	[[ "${stderr%%$'\n'*}" == "zcp: no method ran" ]]
+	[[ "$stderr" != *"unknown to"* ]]
+	[ ! -e "$T/dst" ]
+}
