@@ -122,9 +122,12 @@ pid_of_child() {
 #   stall: listens, accepts one connection, reads nothing until
 #     $PORTFILE.stop exists.
 #   reset-after N: listens, reads N bytes, then resets the connection.
+#   serve FILE N: listens, sends N bytes of FILE to the one connection
+#     it accepts, and resets it once they were all acknowledged (bytes
+#     still unsent would be lost with the reset).
 peer() {
 	timeout 20 python3 - "$@" <<'PY'
-import os, random, socket, struct, sys, time
+import array, fcntl, os, random, socket, struct, sys, termios, time
 mode = sys.argv[1]
 def reset(s):
     s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
@@ -153,7 +156,13 @@ else:
     open(os.environ["PORTFILE"] + ".t", "w").write(str(l.getsockname()[1]))
     os.rename(os.environ["PORTFILE"] + ".t", os.environ["PORTFILE"])
     c, _ = l.accept()
-    if mode == "stall":
+    if mode == "serve":
+        c.sendall(open(sys.argv[2], "rb").read(int(sys.argv[3])))
+        q = array.array("i", [0])
+        while fcntl.ioctl(c, termios.TIOCOUTQ, q) == 0 and q[0] > 0:
+            time.sleep(0.01)
+        reset(c)
+    elif mode == "stall":
         # Reading nothing, until told to stop ($PORTFILE.stop).
         while not os.path.exists(os.environ["PORTFILE"] + ".stop"):
             time.sleep(0.05)
