@@ -74,7 +74,8 @@ struct run {
 	size_t bsize;
 	off_t want;		/* bytes of the copy, -1: to end of file */
 	off_t next;		/* offset in the copy of the next block */
-	off_t eof;		/* where SRC ended, -1: not yet seen */
+	off_t eof;		/* where SRC ended, or a stream SRC stopped;
+				 * -1: not yet seen */
 	off_t wnext;		/* what a stream DST takes next */
 	off_t taken;		/* bytes read from SRC */
 	off_t dst_size;		/* a regular file DST's size before the
@@ -90,6 +91,8 @@ struct run {
 	int queued, inflight;
 	int err;		/* errno of the first failure, 0: none */
 	enum side err_side;
+	int rerr;		/* a stream SRC's read error, EINTR after a
+				 * stop signal: see read_failed */
 };
 
 static int positional(enum endpoint_kind k)
@@ -108,6 +111,21 @@ static void fail_run(struct run *r, enum side side, int err)
 		r->err = err;
 		r->err_side = side;
 	}
+}
+
+/* Reading SRC failed with err (EINTR: a stop signal came). A positional
+ * SRC fails the run: it goes back to the end of what DST holds, and the
+ * blocks read past it are read another time. A stream SRC cannot give
+ * its bytes again, so reading ends there as at end of file, the blocks
+ * it delivered are still written, and only then is err the run's
+ * (unless writing failed meanwhile: that error, which loses bytes, is
+ * the one reported). */
+static void read_failed(struct run *r, int err)
+{
+	if (r->in.pos)
+		fail_run(r, SIDE_READ, err);
+	else if (!r->rerr)
+		r->rerr = err;
 }
 
 /* Bytes [at, at + n) of the copy reached a positional DST. Requests
@@ -314,7 +332,8 @@ static size_t block_len(const struct run *r, off_t at)
 
 static int more_to_read(const struct run *r)
 {
-	return !r->err && r->eof < 0 && (r->want < 0 || r->next < r->want);
+	return !r->err && !r->rerr && r->eof < 0 &&
+	       (r->want < 0 || r->next < r->want);
 }
 
 static void queue(struct run *r, struct slot *s, int write)
@@ -347,10 +366,35 @@ static void queue(struct run *r, struct slot *s, int write)
 	r->queued++;
 }
 
+/* Writes all of a block to a file opened for appending. Unlike
+ * io_write_all it goes on after a stop signal: a file's write does not
+ * wait, and what a stream SRC delivered before the signal is written
+ * (see read_failed). Returns 0, or -1 with errno set. */
+static int append_all(struct run *r, const char *buf, size_t len)
+{
+	while (len > 0) {
+		ssize_t n = write(r->out.fd, buf, len);
+
+		io_syscalls++;
+		if (n < 0 && (errno == EINTR ||
+			      (errno == EINVAL && io_undirect(r->out.fd))))
+			continue;
+		if (n < 0)
+			return -1;
+		buf += n;
+		len -= (size_t)n;
+		io_count_add(&r->c->done, n);
+	}
+	return 0;
+}
+
 /* Writes a stream DST's blocks in order, as they become ready: c->done
- * is then always the prefix of the copy that DST holds. */
+ * is then always the prefix of the copy that DST holds. A file opened
+ * for appending is such a DST too. */
 static void flush_stream(struct run *r)
 {
+	int file = positional(r->c->dst->kind);
+
 	for (int i = 0; i < r->nslot; i++) {
 		struct slot *s = &r->slot[i];
 
@@ -358,8 +402,9 @@ static void flush_stream(struct run *r)
 			continue;
 		if (r->err)
 			return;
-		if (io_write_all(r->out.fd, s->buf + s->pad, s->len,
-				 &r->c->done) < 0) {
+		if ((file ? append_all(r, s->buf + s->pad, s->len)
+			  : io_write_all(r->out.fd, s->buf + s->pad, s->len,
+					 &r->c->done)) < 0) {
 			fail_run(r, SIDE_WRITE, errno);
 			return;
 		}
@@ -490,7 +535,7 @@ static void reap(struct run *r)
 		 * flight is still coming, so wait again. */
 		if (errno == EINTR || errno == EAGAIN) {
 			if (io_signal)
-				fail_run(r, SIDE_READ, EINTR);
+				read_failed(r, EINTR);
 			return;
 		}
 		/* The completion queue itself failed: nothing more will
@@ -542,14 +587,15 @@ static void submit(struct run *r)
 	}
 }
 
-/* Reads a block from a stream SRC, filling it unless the stream ends. */
+/* Reads a block from a stream SRC, filling it unless the stream ends or
+ * fails. */
 static void fill_block(struct run *r, struct slot *s)
 {
 	while (s->got < s->len) {
 		ssize_t n = io_read(r->in.fd, s->buf + s->got, s->len - s->got);
 
 		if (n < 0)
-			fail_run(r, SIDE_READ, errno);
+			read_failed(r, errno);
 		if (n <= 0)
 			break;
 		s->got += (size_t)n;
@@ -642,7 +688,7 @@ static void pump(struct run *r)
 
 	for (;;) {
 		if (io_signal)
-			fail_run(r, SIDE_READ, EINTR);
+			read_failed(r, EINTR);
 		while (more_to_read(r) && (s = free_slot(r)))
 			start_block(r, s);
 		submit(r);
@@ -678,7 +724,7 @@ static void head(struct run *r)
 			ssize_t m = io_read(r->in.fd, s->buf + n, h - (size_t)n);
 
 			if (m < 0)
-				n = -1;
+				read_failed(r, errno);
 			if (m <= 0)
 				break;
 			n += m;
@@ -865,10 +911,14 @@ int async_copy(struct copy *c, const struct async_ops *ops, const char *name)
 	pump(&r);
 	/* Stopped by limit with SRC not at its end: DST cannot grow past
 	 * the largest offset there is. */
-	if (!r.err && r.out_limited && r.eof < 0 && r.next == r.want)
+	if (!r.err && !r.rerr && r.out_limited && r.eof < 0 &&
+	    r.next == r.want)
 		fail_run(&r, SIDE_WRITE, EFBIG);
 	/* Nothing is in flight now, also after an error or a signal. */
 	tails(&r);
+	/* What a failing stream SRC delivered is written: now it fails. */
+	if (r.rerr)
+		fail_run(&r, SIDE_READ, r.rerr);
 	trim_dst(&r);
 	/* After an error a positional SRC goes back to the end of the
 	 * prefix DST holds: the blocks read past it count as not read. */

@@ -488,3 +488,78 @@ interrupt() {
 		interrupt TERM 143
 	done
 }
+
+@test "a socket SRC that sends, then resets: what it sent is written and reported, then the read error" {
+	mkdata "$T/src" 300001
+	for m in $ASYNC; do
+		# OPTIONS:N:OLD: N bytes sent, written after the OLD bytes DST
+		# had. With --seek=1 (DST direct) they stop short of DST's first
+		# aligned offset: read before any request is made.
+		for v in ":300001:0" "-b 64K:300001:0" "--seek=1:100:1"; do
+			IFS=: read -r opts n old <<< "$v"
+			rm -f "$T/dst" "$T/port"
+			mkdata "$T/dst" "$old"
+			cp "$T/dst" "$T/old"
+			PORTFILE=$T/port peer serve "$T/src" "$n" 3>&- &
+			ppid=$!
+			wait_path "$T/port"
+			port=$(cat "$T/port")
+			run --separate-stderr timeout 20 "$ZCP" -m "$m" $opts "tcp:127.0.0.1:$port" "$T/dst"
+			wait "$ppid"
+			echo "$m $opts: status $status: $stderr"
+			assert_failure 1
+			[ "${#stderr_lines[@]}" -eq 2 ]
+			grep -qE "^zcp: $n bytes( \(.*\))? copied, [^;]*\$" <<< "${stderr_lines[0]}"
+			[ "${stderr_lines[1]}" = "zcp: read tcp:127.0.0.1:$port: Connection reset by peer" ]
+			[ "$(stat -c %s "$T/dst")" -eq $((old + n)) ]
+			cmp -n "$old" "$T/old" "$T/dst"
+			cmp -n "$n" -i "0:$old" "$T/src" "$T/dst"
+		done
+	done
+}
+
+# FEED SRC N FLAG: writes the first N bytes of SRC to its stdout, a pipe,
+# and once they have all been read from it creates FLAG; then writes
+# nothing more until killed.
+FEED='
+import array, fcntl, sys, termios, time
+sys.stdout.buffer.write(open(sys.argv[1], "rb").read(int(sys.argv[2])))
+sys.stdout.buffer.flush()
+q = array.array("i", [0])
+while fcntl.ioctl(1, termios.FIONREAD, q) == 0 and q[0] > 0:
+    time.sleep(0.01)
+open(sys.argv[3], "w").close()
+time.sleep(30)'
+
+@test "a pipe SRC that delivers, then stalls, and SIGTERM: what it delivered is written and reported, then death by the signal" {
+	mkdata "$T/src" 300001
+	mkfifo "$T/fifo"
+	for m in $ASYNC; do
+		# OPTIONS:N:OLD as above, N bytes delivered.
+		for v in ":300001:0" "-b 64K:300001:0" "--append:300001:1000" "--seek=1:100:1"; do
+			IFS=: read -r opts n old <<< "$v"
+			rm -f "$T/dst" "$T/fed"
+			mkdata "$T/dst" "$old"
+			cp "$T/dst" "$T/old"
+			timeout 20 python3 -c "$FEED" "$T/src" "$n" "$T/fed" > "$T/fifo" 3>&- &
+			fpid=$!
+			env --default-signal=INT,TERM timeout 20 "$ZCP" -m "$m" $opts - "$T/dst" < "$T/fifo" 2>"$T/err" 3>&- &
+			tpid=$!
+			zpid=$(pid_of_child "$tpid")
+			wait_path "$T/fed"
+			kill -TERM "$zpid"
+			st=0
+			wait "$tpid" || st=$?
+			kill "$fpid"
+			wait "$fpid" || true
+			echo "$m $opts: status $st: $(cat "$T/err")"
+			[ "$st" -eq 143 ]
+			# The report, and no more (no error line after a signal).
+			[ "$(wc -l < "$T/err")" -eq 1 ]
+			grep -qE "^zcp: $n bytes( \(.*\))? copied, [^;]*\$" "$T/err"
+			[ "$(stat -c %s "$T/dst")" -eq $((old + n)) ]
+			cmp -n "$old" "$T/old" "$T/dst"
+			cmp -n "$n" -i "0:$old" "$T/src" "$T/dst"
+		done
+	done
+}

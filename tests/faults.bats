@@ -309,62 +309,6 @@ fallback() {
 	done
 }
 
-# peer MODE ARG...: a TCP peer on 127.0.0.1 for zcp, bounded by timeout;
-# prints its port on fd 3's file $T/port when listening.
-#   send PORT FILE N PIECE: connects, sends N bytes of FILE in pieces of
-#     1 to PIECE bytes (flushed one by one), then resets the connection
-#     if RESET=1, else closes it.
-#   stall: listens, accepts one connection, reads nothing until
-#     $PORTFILE.stop exists.
-#   reset-after N: listens, reads N bytes, then resets the connection.
-peer() {
-	timeout 20 python3 - "$@" <<'PY'
-import os, random, socket, struct, sys, time
-mode = sys.argv[1]
-def reset(s):
-    s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-    s.close()
-if mode == "send":
-    port, path, n, piece = int(sys.argv[2]), sys.argv[3], int(sys.argv[4]), int(sys.argv[5])
-    s = socket.create_connection(("127.0.0.1", port))
-    s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-    data = open(path, "rb").read(n)
-    i = 0
-    while i < len(data):
-        k = random.randint(1, piece)
-        s.sendall(data[i:i + k])
-        i += k
-        if piece < 100 and random.randint(0, 3) == 0:
-            time.sleep(0.0005)
-    if os.environ.get("RESET") == "1":
-        time.sleep(0.3)
-        reset(s)
-    else:
-        s.close()
-else:
-    l = socket.socket()
-    l.bind(("127.0.0.1", 0))
-    l.listen(1)
-    open(os.environ["PORTFILE"] + ".t", "w").write(str(l.getsockname()[1]))
-    os.rename(os.environ["PORTFILE"] + ".t", os.environ["PORTFILE"])
-    c, _ = l.accept()
-    if mode == "stall":
-        # Reading nothing, until told to stop ($PORTFILE.stop).
-        while not os.path.exists(os.environ["PORTFILE"] + ".stop"):
-            time.sleep(0.05)
-    else:
-        got, want = 0, int(sys.argv[2])
-        with open(sys.argv[3], "wb") as f:
-            while got < want:
-                b = c.recv(min(65536, want - got))
-                if not b:
-                    break
-                f.write(b)
-                got += len(b)
-        reset(c)
-PY
-}
-
 # listener METHOD: starts "zcp -m METHOD tcp-listen:0 $T/dst" in the
 # background, its stderr in $T/lerr; sets zpid and port.
 listener() {
