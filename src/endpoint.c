@@ -467,7 +467,8 @@ static int unix_clear(const char *path, const struct sockaddr_un *sun)
 static int unix_listen(struct endpoint *e)
 {
 	struct sockaddr_un sun;
-	int lfd, fd, rc, saved;
+	char tmp[sizeof sun.sun_path];
+	int lfd, fd, rc, saved, n, staged;
 	mode_t old;
 
 	lfd = unix_socket(e, &sun);
@@ -479,6 +480,16 @@ static int unix_listen(struct endpoint *e)
 		errno = saved;
 		return -1;
 	}
+	/* The path appears only once zcp listens: the socket is bound under
+	 * a name of its own beside it, then linked into place, so that a
+	 * peer waiting for the path never finds it refusing connections.
+	 * (A path too long for that is bound directly.) */
+	n = snprintf(tmp, sizeof tmp, "%s.%ld.zcp", e->path, (long)getpid());
+	staged = n > 0 && (size_t)n < sizeof tmp;
+	if (staged) {
+		memcpy(sun.sun_path, tmp, (size_t)n + 1);
+		unlink(tmp);	/* left by a zcp killed with this pid */
+	}
 	old = umask(0177);
 	rc = bind(lfd, (struct sockaddr *)&sun, sizeof sun);
 	saved = errno;
@@ -488,14 +499,16 @@ static int unix_listen(struct endpoint *e)
 		errno = saved;
 		return -1;
 	}
-	e->unlink_on_exit = 1;
-	if (listen(lfd, 1) < 0) {
-		saved = errno;
+	if (listen(lfd, 1) < 0 || (staged && link(tmp, e->path) < 0)) {
+		saved = errno == EEXIST ? EADDRINUSE : errno;
 		close(lfd);
-		endpoint_cleanup(e);
+		unlink(staged ? tmp : e->path);
 		errno = saved;
 		return -1;
 	}
+	if (staged)
+		unlink(tmp);
+	e->unlink_on_exit = 1;
 	fd = accept_one(lfd);
 	saved = errno;
 	close(lfd);

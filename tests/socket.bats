@@ -320,3 +320,18 @@ with open(sys.argv[1], "wb") as f:
 		cmp "$T/src" "$T/got"
 	done
 }
+
+@test "unix-listen: the path appears only once zcp listens on it, so a peer waiting for it is never refused" {
+	# listen() held back 300 ms: the socket is bound all that time.
+	strace -f -qq -o /dev/null -e inject=listen:delay_enter=300000 \
+		timeout 20 "$ZCP" -q "unix-listen:$T/sock" "$T/dst" 2>"$T/lerr" 3>&- &
+	lpid=$!
+	wait_path "$T/sock"
+	run --separate-stderr "$ZCP" -q "$T/src" "unix:$T/sock"
+	wait "$lpid"
+	echo "$stderr"
+	assert_success
+	cmp "$T/src" "$T/dst"
+	# Nothing left beside it: neither the path nor the name bound first.
+	[ -z "$(ls "$T" | grep sock)" ]
+}
