@@ -790,7 +790,7 @@ static void trim_dst(struct run *r)
 		fail_run(r, SIDE_WRITE, errno);
 }
 
-static int setup(struct run *r, const char *name)
+static int setup(struct run *r)
 {
 	struct copy *c = r->c;
 	size_t align, memalign, size;
@@ -832,8 +832,8 @@ static int setup(struct run *r, const char *name)
 	free(bufs);
 	if (!r->ctx)
 		return -1;
-	snprintf(c->note, sizeof c->note, "%s: queue depth %d; SRC %.56s; DST %.56s",
-		 name, r->nslot, r->in.how, r->out.how);
+	snprintf(c->note, sizeof c->note, "queue depth %d; SRC %.56s; DST %.56s",
+		 r->nslot, r->in.how, r->out.how);
 	return 0;
 }
 
@@ -878,7 +878,7 @@ static void limit(struct run *r)
 	}
 }
 
-int async_copy(struct copy *c, const struct async_ops *ops, const char *name)
+int async_copy(struct copy *c, const struct async_ops *ops)
 {
 	struct run r = {
 		.c = c,
@@ -891,7 +891,7 @@ int async_copy(struct copy *c, const struct async_ops *ops, const char *name)
 	};
 
 	r.in.fd = r.out.fd = -1;
-	if (setup(&r, name) < 0) {
+	if (setup(&r) < 0) {
 		int err = r.err ? r.err : errno;
 
 		teardown(&r);

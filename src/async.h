@@ -59,6 +59,6 @@ extern const struct method_flag async_flags[];
 int async_supports(const struct copy *c, const char **why);
 
 /* The copy() of a method built on ops. */
-int async_copy(struct copy *c, const struct async_ops *ops, const char *name);
+int async_copy(struct copy *c, const struct async_ops *ops);
 
 #endif

@@ -123,7 +123,7 @@ static const struct async_ops aio_ops = {
 
 static int aio_copy(struct copy *c)
 {
-	return async_copy(c, &aio_ops, "aio");
+	return async_copy(c, &aio_ops);
 }
 
 const struct method method_aio = {

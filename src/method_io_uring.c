@@ -138,7 +138,7 @@ static const struct async_ops uring_ops = {
 
 static int uring_copy(struct copy *c)
 {
-	return async_copy(c, &uring_ops, "io_uring");
+	return async_copy(c, &uring_ops);
 }
 
 const struct method method_io_uring = {
