@@ -129,7 +129,7 @@ static void __attribute__((noreturn)) fail(enum side side)
 	}
 	if (opt.explain)
 		explain_error(&opt, &e);	/* no copy to report */
-	else
+	else if (!opt.bench || opt.json)	/* --bench copies in children */
 		stats_report(&opt, &cp, running ? running->name : NULL,
 			     elapsed(), &e);
 	cleanup();

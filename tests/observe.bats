@@ -323,6 +323,13 @@ as_nobody() {
 	setpriv --reuid=nobody --regid="$(id -g nobody)" --clear-groups "$@"
 }
 
+@test "--bench with a SRC it cannot open: the error alone, no copy report" {
+	run --separate-stderr "$ZCP" --bench "$T/nosuch" "$T/dst"
+	assert_failure 1
+	assert_equal "$stderr" "zcp: read $T/nosuch: No such file or directory"
+	[ ! -e "$T/dst" ]
+}
+
 @test "--bench from a character device needs --count" {
 	run --separate-stderr "$ZCP" --bench=1 -m rw /dev/zero "$T/dst"
 	assert_failure 2
