@@ -346,8 +346,11 @@ out:
  * with errno, c->side and c->pending set. */
 static int splice_spread(struct copy *c, off_t pos, off_t len, int threads)
 {
+	/* The pipes are zcp's own and DST never blocks: nonblock could
+	 * only turn a page not yet in the cache into EAGAIN. */
 	struct spread s = {
-		.c = c, .flags = c->flags & ~SPLICE_F_MORE,
+		.c = c,
+		.flags = c->flags & ~(SPLICE_F_MORE | SPLICE_F_NONBLOCK),
 		.next = pos, .end = pos + len, .main = pthread_self(),
 	};
 	pthread_t tid[SPREAD_THREADS];
