@@ -207,24 +207,50 @@ static void __attribute__((noreturn)) same_file_error(void)
 	exit(1);
 }
 
+/* Like dd, says when SRC ended before --offset: the copy goes on, with
+ * nothing to copy. */
+static void short_skip(off_t skipped)
+{
+	if (opt.quiet)
+		return;
+	fputs("zcp: warning: '", stderr);
+	report_escaped(stderr, opt.src.text);
+	fprintf(stderr, "' ended %lld bytes into --offset=%lld\n",
+		(long long)skipped, (long long)opt.offset);
+}
+
 /* Skips offset bytes of SRC: by seeking where it can, else by reading
  * exactly that many bytes and dropping them. */
 static int skip_src(int fd, off_t offset)
 {
 	char buf[65536];
+	off_t skipped = 0, pos;
+	struct stat st;
 
-	if (offset == 0 || lseek(fd, offset, SEEK_CUR) >= 0)
+	if (offset == 0)
 		return 0;
+	if ((pos = lseek(fd, offset, SEEK_CUR)) >= 0) {
+		/* pos - offset: where SRC was handed over (fd:N, -). */
+		if (opt.src.kind == KIND_FILE && fstat(fd, &st) == 0 &&
+		    pos > st.st_size)
+			short_skip(st.st_size > pos - offset
+					   ? st.st_size - (pos - offset) : 0);
+		return 0;
+	}
 	if (errno != ESPIPE)
 		return -1;
-	while (offset > 0) {
-		size_t want = offset < (off_t)sizeof buf ? (size_t)offset
-							 : sizeof buf;
+	while (skipped < offset) {
+		size_t want = offset - skipped < (off_t)sizeof buf
+				      ? (size_t)(offset - skipped) : sizeof buf;
 		ssize_t n = io_read(fd, buf, want);
 
-		if (n <= 0)
-			return (int)n;
-		offset -= n;
+		if (n < 0)
+			return -1;
+		if (n == 0) {
+			short_skip(skipped);
+			break;
+		}
+		skipped += n;
 	}
 	return 0;
 }

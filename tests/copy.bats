@@ -189,12 +189,23 @@ run_all() {
 	range "$T/src" 1002 all | cmp - "$T/b"
 }
 
-@test "offset past the end of a pipe copies nothing" {
+@test "offset past the end of a pipe or file copies nothing, with a warning as dd gives" {
 	mkdata "$T/src" 1000
-	run bash -c "cat '$T/src' | '$ZCP' --offset=5000 - '$T/dst'"
+	run --separate-stderr bash -c "cat '$T/src' | '$ZCP' --offset=5000 - '$T/dst'"
 	assert_success
-	assert_reported 0
+	[[ "$stderr" == "zcp: warning: '-' ended 1000 bytes into --offset=5000"$'\n'"zcp: 0 bytes copied"* ]]
 	[ ! -s "$T/dst" ]
+	# A file handed over at byte 100 has 900 bytes for the offset.
+	run --separate-stderr bash -c "exec 5< '$T/src'; dd bs=100 count=1 status=none of=/dev/null <&5; exec '$ZCP' --offset=5000 fd:5 '$T/dst'"
+	assert_success
+	[[ "$stderr" == "zcp: warning: 'fd:5' ended 900 bytes into --offset=5000"$'\n'"zcp: 0 bytes copied"* ]]
+	# To its end exactly: nothing to warn of. -q: no warning either.
+	run --separate-stderr "$ZCP" --offset=1000 "$T/src" "$T/dst"
+	assert_success
+	[[ "$stderr" == "zcp: 0 bytes copied"* ]]
+	run --separate-stderr "$ZCP" -q --offset=5000 "$T/src" "$T/dst"
+	assert_success
+	[ -z "$stderr" ]
 }
 
 @test "fd:N as SRC and DST" {

@@ -92,7 +92,9 @@ xfer() {
 		size=$(stat -c %s "$T/src")
 		want=$((size > ${OFF:-0} ? size - ${OFF:-0} : 0))
 		[ "${CNT:-all}" = all ] || want=$((want < CNT ? want : CNT))
-		[[ $err == "zcp: $want byte"* ]] ;;
+		# Past SRC's end, dd's warning comes first.
+		[[ $err == "zcp: $want byte"* ||
+			( $OFF -gt $size && $err == "zcp: warning: "*$'\n'"zcp: $want byte"* ) ]] ;;
 	esac
 }
 
