@@ -607,6 +607,7 @@ int endpoint_open_src(struct endpoint *e)
 
 int endpoint_open_dst(struct endpoint *e, int append)
 {
+	struct stat st;
 	int fl;
 
 	if (e->type != EP_PATH)
@@ -625,6 +626,12 @@ int endpoint_open_dst(struct endpoint *e, int append)
 		}
 		if (errno != EEXIST)
 			break;
+		/* A dangling symbolic link: its target is created, as dd
+		 * and a shell's > do, but not taken back on failure. */
+		if (lstat(e->path, &st) == 0 && S_ISLNK(st.st_mode)) {
+			e->fd = open(e->path, fl | O_CREAT, 0666);
+			break;
+		}
 	}
 	e->fd = fd_high(e->fd);
 	e->owned = e->fd >= 0;

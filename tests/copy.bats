@@ -421,3 +421,15 @@ ext4_here() {
 	[ "$(cat "$T/dst")" = abc ]
 	[ $(( $(stat -c %b "$T/dst") * $(stat -c %B "$T/dst") )) -le 4096 ]
 }
+
+@test "a dangling symbolic link as DST: its target is created, as a shell's > does" {
+	mkdata "$T/src" 5000
+	ln -s target "$T/link"
+	for m in $(methods) auto; do
+		rm -f "$T/target"
+		run "$ZCP" -m "$m" "$T/src" "$T/link"
+		assert_success
+		[ -L "$T/link" ]
+		cmp "$T/src" "$T/target"
+	done
+}
