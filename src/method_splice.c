@@ -167,8 +167,9 @@ static int undo_first(struct copy *c, int pipe_rd, int err)
  * is bound by splice's per-page work (a pipe buffer filled, confirmed
  * and released for every page), not by copying. So the range is spread
  * over one thread per CPU, each through its own pipe, claiming a piece
- * at a time (bench/RESULTS.md). Only when the range is all in the page
- * cache: a file still on disk is read faster in one stream. */
+ * at a time (bench/RESULTS.md). Only when the range is in the page
+ * cache, as far as probes tell: a file still on disk is read faster in
+ * one stream. */
 #define SPREAD_MIN ((off_t)32 << 20)	/* smaller ranges: one thread */
 #define SPREAD_PIECE ((off_t)4 << 20)	/* bytes a thread claims at once */
 #define SPREAD_THREADS 4
