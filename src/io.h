@@ -41,6 +41,13 @@ static inline void io_count_add(off_t *count, off_t n)
 	__atomic_store_n(count, *count + n, __ATOMIC_RELAXED);
 }
 
+/* Adds n to a byte count that several threads add to at once (the
+ * threads of a splice spread): a locked read-modify-write. */
+static inline void io_count_add_shared(off_t *count, off_t n)
+{
+	__atomic_fetch_add(count, n, __ATOMIC_RELAXED);
+}
+
 static inline off_t io_count_load(const off_t *count)
 {
 	return __atomic_load_n(count, __ATOMIC_RELAXED);

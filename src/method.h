@@ -29,9 +29,10 @@ struct copy {
 	int direct;		/* -1 default, 0 off, 1 on */
 	int verbose;
 
-	/* Bytes that reached DST. Only the copying thread writes it, always
-	 * with io_count_add; the progress thread reads it concurrently with
-	 * io_count_load. */
+	/* Bytes that reached DST. The copying thread writes it with
+	 * io_count_add (the threads of a splice spread, while it lasts, with
+	 * io_count_add_shared); the progress thread reads it concurrently
+	 * with io_count_load. */
 	off_t done;
 	off_t pending;		/* bytes read from SRC but not delivered */
 	int scattered;		/* bytes reached DST past c->done (async

@@ -328,8 +328,7 @@ static void *spread_run(void *arg)
 							   __ATOMIC_RELAXED);
 					goto out;
 				}
-				__atomic_fetch_add(&c->done, m,
-						   __ATOMIC_RELAXED);
+				io_count_add_shared(&c->done, m);
 				n -= m;
 			}
 		}
