@@ -366,28 +366,6 @@ static void queue(struct run *r, struct slot *s, int write)
 	r->queued++;
 }
 
-/* Writes all of a block to a file opened for appending. Unlike
- * io_write_all it goes on after a stop signal: a file's write does not
- * wait, and what a stream SRC delivered before the signal is written
- * (see read_failed). Returns 0, or -1 with errno set. */
-static int append_all(struct run *r, const char *buf, size_t len)
-{
-	while (len > 0) {
-		ssize_t n = write(r->out.fd, buf, len);
-
-		io_syscalls++;
-		if (n < 0 && (errno == EINTR ||
-			      (errno == EINVAL && io_undirect(r->out.fd))))
-			continue;
-		if (n < 0)
-			return -1;
-		buf += n;
-		len -= (size_t)n;
-		io_count_add(&r->c->done, n);
-	}
-	return 0;
-}
-
 /* Writes a stream DST's blocks in order, as they become ready: c->done
  * is then always the prefix of the copy that DST holds. A file opened
  * for appending is such a DST too. */
@@ -402,9 +380,12 @@ static void flush_stream(struct run *r)
 			continue;
 		if (r->err)
 			return;
-		if ((file ? append_all(r, s->buf + s->pad, s->len)
-			  : io_write_all(r->out.fd, s->buf + s->pad, s->len,
-					 &r->c->done)) < 0) {
+		/* A file (opened for appending) goes on after a stop
+		 * signal, so that what a stream SRC delivered before it
+		 * is written (see read_failed). */
+		if ((file ? io_write_through
+			  : io_write_all)(r->out.fd, s->buf + s->pad, s->len,
+					  &r->c->done) < 0) {
 			fail_run(r, SIDE_WRITE, errno);
 			return;
 		}

@@ -134,18 +134,22 @@ ssize_t io_read(int fd, void *buf, size_t len)
 	return n;
 }
 
-int io_write_all(int fd, const void *buf, size_t len, off_t *done)
+/* through: go on after a stop signal (io_write_through). */
+static int write_all(int fd, const void *buf, size_t len, off_t *done,
+		     int through)
 {
 	const char *p = buf;
 	ssize_t n;
 
 	while (len > 0) {
-		if (io_stopped())
+		if (!through && io_stopped())
 			return -1;
 		io_syscalls++;
 		n = write(fd, p, len);
 		if (n < 0) {
-			if (io_retry(fd, POLLOUT))
+			if (through ? errno == EINTR ||
+					      (errno == EINVAL && io_undirect(fd))
+				    : io_retry(fd, POLLOUT))
 				continue;
 			return -1;
 		}
@@ -154,6 +158,16 @@ int io_write_all(int fd, const void *buf, size_t len, off_t *done)
 		io_count_add(done, n);
 	}
 	return 0;
+}
+
+int io_write_all(int fd, const void *buf, size_t len, off_t *done)
+{
+	return write_all(fd, buf, len, done, 0);
+}
+
+int io_write_through(int fd, const void *buf, size_t len, off_t *done)
+{
+	return write_all(fd, buf, len, done, 1);
 }
 
 void io_set_message(const char *msg)
