@@ -370,6 +370,39 @@ with open(sys.argv[1], "wb") as f:
 	done
 }
 
+@test "a peer that talked and does not read: zcp waits for it, and SIGTERM ends the wait with the report" {
+	# More than the peer's receive buffer holds, less than it and zcp's
+	# send buffer together: zcp has sent it all, the peer not taken it.
+	mkdata "$T/src" 2000000
+	PORTFILE=$T/port timeout 20 python3 -c '
+import os, socket, time
+l = socket.socket(); l.bind(("127.0.0.1", 0)); l.listen(1)
+open(os.environ["PORTFILE"] + ".t", "w").write(str(l.getsockname()[1]))
+os.rename(os.environ["PORTFILE"] + ".t", os.environ["PORTFILE"])
+c, _ = l.accept()
+c.sendall(b"HELLO\n")
+while not os.path.exists(os.environ["PORTFILE"] + ".stop"):
+    time.sleep(0.05)
+' 3>&- &
+	ppid=$!
+	wait_path "$T/port"
+	env --default-signal=TERM timeout 20 "$ZCP" "$T/src" "tcp:127.0.0.1:$(cat "$T/port")" 2>"$T/err" 3>&- &
+	tpid=$!
+	zpid=$(pid_of_child "$tpid")
+	sleep 0.5
+	# Everything is in the socket buffers: zcp waits, asleep.
+	kill -0 "$zpid"
+	[[ "$(cat /proc/"$zpid"/stat)" =~ \)\ S ]]
+	kill -TERM "$zpid"
+	st=0
+	wait "$tpid" || st=$?
+	touch "$T/port.stop"
+	wait "$ppid"
+	echo "status $st: $(cat "$T/err")"
+	[ "$st" -eq 143 ]
+	grep -q '^zcp: 2000000 bytes (2.00 MB, 1.91 MiB) copied' "$T/err"
+}
+
 @test "unix-listen: the path appears only once zcp listens on it, so a peer waiting for it is never refused" {
 	# listen() held back 300 ms: the socket is bound all that time.
 	strace -f -qq -o /dev/null -e inject=listen:delay_enter=300000 \
