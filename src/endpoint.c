@@ -8,9 +8,11 @@
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
 #include <linux/sock_diag.h>
+#include <linux/sockios.h>
 #include <linux/unix_diag.h>
 #include <netdb.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -708,16 +710,53 @@ void endpoint_uncreate(struct endpoint *e)
 	e->created = 0;
 }
 
+/* Bytes sent on fd that the peer has not taken yet: for TCP, not yet
+ * acknowledged (the end of file counts one); for a Unix socket, not yet
+ * read. -1 when the kernel does not tell. */
+static int unsent(int fd)
+{
+	int n;
+
+	return ioctl(fd, SIOCOUTQ, &n) < 0 ? -1 : n;
+}
+
 int endpoint_shutdown(struct endpoint *e)
 {
 	char buf[65536];
 	int left = 256;	/* at most 16 MiB: a peer that keeps on talking
 			 * is not waited out */
+	int heard = 0;
+	ssize_t n;
 
 	if (shutdown(e->fd, SHUT_WR) < 0)
 		return -1;
-	while (left-- > 0 && recv(e->fd, buf, sizeof buf, MSG_DONTWAIT) > 0)
-		;
+	/* A peer that said something may say more. Once closed, zcp's socket
+	 * answers whatever comes next with a reset, and a reset drops what
+	 * the kernel had not delivered yet: so zcp reads on until the peer
+	 * has taken every byte (its kernel then keeps them for it), or ends
+	 * the connection. A silent peer is not waited for. */
+	while (left > 0) {
+		n = recv(e->fd, buf, sizeof buf, MSG_DONTWAIT);
+		if (n > 0) {
+			heard = 1;
+			left--;
+			continue;
+		}
+		if (n == 0)
+			return 0;	/* the peer closed: nothing more comes */
+		if (errno == EINTR && !io_signal)
+			continue;
+		if (errno == EINTR)
+			return -1;
+		if (errno != EAGAIN && errno != EWOULDBLOCK)
+			/* Reset by the peer: an error if bytes it had
+			 * not taken went with it. */
+			return heard && unsent(e->fd) != 0 ? -1 : 0;
+		if (!heard || unsent(e->fd) <= 0)
+			return 0;
+		if (io_wait_for(e->fd, POLLIN, 10) < 0)
+			return -1;
+	}
 	return 0;
 }
 

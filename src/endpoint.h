@@ -89,9 +89,11 @@ void endpoint_uncreate(struct endpoint *e);
 
 /* Ends a socket DST that zcp opened: shuts down its sending side, so the
  * peer sees end of file, and reads away what the peer sent and nobody
- * read (a greeting, say). Closed with unread bytes, a socket resets the
- * connection, and the peer may lose what it had not read yet.
- * Returns 0, or -1 with errno set. */
+ * read (a greeting, say). Closed with unread bytes, or sent more once
+ * closed, a socket resets the connection, and the peer loses what it had
+ * not received yet: so once the peer has sent anything, this reads on
+ * until the peer has taken every byte or closes (a stop signal ends the
+ * wait, EINTR). Returns 0, or -1 with errno set. */
 int endpoint_shutdown(struct endpoint *e);
 
 /* Moves fd to a number above 2 (zcp's descriptors never take 0, 1, 2).

@@ -8,6 +8,7 @@
 #include <pthread.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "io.h"
@@ -29,9 +30,10 @@ int io_stopped(void)
 	return 1;
 }
 
-int io_wait(int fd, short events)
+int io_wait_for(int fd, short events, int ms)
 {
 	struct pollfd p = { .fd = fd, .events = events };
+	struct timespec ts = { ms / 1000, ms % 1000 * 1000000L };
 	sigset_t stop, old;
 	int rc, saved;
 
@@ -49,11 +51,9 @@ int io_wait(int fd, short events)
 			rc = -1;
 			break;
 		}
-		rc = ppoll(&p, 1, NULL, &old);
-		if (rc >= 0) {
-			rc = 0;
+		rc = ppoll(&p, 1, ms < 0 ? NULL : &ts, &old);
+		if (rc >= 0)
 			break;
-		}
 		if (errno != EINTR)
 			break;
 	}
@@ -61,6 +61,11 @@ int io_wait(int fd, short events)
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	errno = saved;
 	return rc;
+}
+
+int io_wait(int fd, short events)
+{
+	return io_wait_for(fd, events, -1) < 0 ? -1 : 0;
 }
 
 int io_undirect(int fd)

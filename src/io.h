@@ -27,6 +27,11 @@ int io_stopped(void);
  * Returns 0, or -1 with errno set (EINTR after a signal). */
 int io_wait(int fd, short events);
 
+/* As io_wait, for at most ms milliseconds (-1: no limit). A signal that
+ * does not stop the copy restarts the whole wait. Returns 1 when fd is
+ * ready, 0 when the time ran out, or -1 with errno set. */
+int io_wait_for(int fd, short events, int ms);
+
 /* A read that retries EINTR and waits out EAGAIN.
  * Returns bytes read (0 at end of file) or -1 with errno set. */
 ssize_t io_read(int fd, void *buf, size_t len);

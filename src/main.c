@@ -433,7 +433,7 @@ static const struct method *run_copy(void)
 			continue;
 		}
 		running = *m;
-		cp.bsize = opt.bsize ? opt.bsize : (*m)->default_bsize;
+		cp.bsize = opt.bsize ? opt.bsize : method_bsize(*m, &cp);
 		cp.fallback_errno = 0;
 		cp.note[0] = '\0';
 		rc = (*m)->copy(&cp);

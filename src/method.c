@@ -32,6 +32,13 @@ const struct method *method_find(const char *name)
 	return NULL;
 }
 
+size_t method_bsize(const struct method *m, const struct copy *c)
+{
+	if (m->socket_bsize && c->dst->kind == KIND_SOCKET)
+		return m->socket_bsize;
+	return m->default_bsize;
+}
+
 size_t method_chunk(const struct copy *c)
 {
 	if (c->count >= 0 && (off_t)c->bsize > c->count)

@@ -60,6 +60,8 @@ struct method {
 	const char *name;
 	const char *summary;
 	size_t default_bsize;
+	/* The default when DST is a socket, where it differs (0: as above). */
+	size_t socket_bsize;
 	/* 1 if the method can serve this pair of endpoints; otherwise 0 and
 	 * *why says what it needs. NULL: serves every pair. */
 	int (*supports)(const struct copy *c, const char **why);
@@ -74,6 +76,10 @@ extern const struct method *const methods[];
 extern const char *const methods_unavailable[];
 
 const struct method *method_find(const char *name);
+
+/* Bytes per call when --block-size is not given: m's default for the
+ * pair c (a socket DST may have its own). */
+size_t method_bsize(const struct method *m, const struct copy *c);
 
 /* Bytes the next call may move: bsize, or less near the count. */
 size_t method_chunk(const struct copy *c);

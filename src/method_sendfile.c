@@ -87,6 +87,11 @@ const struct method method_sendfile = {
 	.name = "sendfile",
 	.summary = "sendfile(2) from a file or block device to any DST",
 	.default_bsize = 16 << 20,
+	/* Into a blocking socket one call returns only once all of it is
+	 * sent: the byte count, and so the progress line and SIGUSR1's,
+	 * would stand still for 16 MiB of a slow peer. 1 MiB calls measured
+	 * as fast on loopback. */
+	.socket_bsize = 1 << 20,
 	.supports = sf_supports,
 	.copy = sf_copy,
 };

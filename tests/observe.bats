@@ -417,6 +417,50 @@ start_slow() {
 	[ "${#lines[@]}" -eq 4 ]
 }
 
+@test "SIGUSR1 while a file goes to a slow TCP peer: the line counts what the peer has, every method" {
+	mkdata "$T/src" 8000000
+	for m in $(methods) auto; do
+		serves "$m" file socket || continue
+		rm -f "$T/port" "$T/got" "$T/peer.n" "$T/err"
+		# Reads 64 KiB at a time, about 3 MB/s, and says how far it got.
+		PORTFILE=$T/port timeout 20 python3 -c '
+import os, socket, sys, time
+l = socket.socket(); l.bind(("127.0.0.1", 0)); l.listen(1)
+open(os.environ["PORTFILE"] + ".t", "w").write(str(l.getsockname()[1]))
+os.rename(os.environ["PORTFILE"] + ".t", os.environ["PORTFILE"])
+c, _ = l.accept()
+n = 0
+with open(sys.argv[1], "wb") as f:
+    while b := c.recv(65536):
+        f.write(b)
+        n += len(b)
+        open(sys.argv[2] + ".t", "w").write(str(n))
+        os.rename(sys.argv[2] + ".t", sys.argv[2])
+        time.sleep(0.02)
+' "$T/got" "$T/peer.n" 3>&- &
+		ppid=$!
+		wait_path "$T/port"
+		timeout 20 "$ZCP" -m "$m" "$T/src" "tcp:127.0.0.1:$(cat "$T/port")" 2>"$T/err" 3>&- &
+		tpid=$!
+		zpid=$(pid_of_child "$tpid")
+		# Once the peer has 2 MiB, at most what the socket buffers hold
+		# and one call's worth are not counted yet.
+		wait_for peer_has 2097152
+		kill -USR1 "$zpid"
+		wait_for grep -q 'copied' "$T/err"
+		wait "$tpid"
+		wait "$ppid"
+		cmp "$T/src" "$T/got"
+		line=$(head -n 1 "$T/err")
+		echo "$m: $line"
+		[[ "$line" =~ ^zcp:\ ([0-9]+)\ bytes ]]
+		[ "${BASH_REMATCH[1]}" -ge 1048576 ]
+		[ "${BASH_REMATCH[1]}" -lt 8000000 ]
+	done
+}
+
+peer_has() { [ "$(cat "$T/peer.n" 2>/dev/null || echo 0)" -ge "$1" ]; }
+
 # redraws FILE: how many times the live line was drawn.
 redraws() { tr -cd '\r' < "$1" | wc -c; }
 at_least() { [ "$("$1" "$2")" -ge "$3" ]; }

@@ -321,6 +321,88 @@ with open(sys.argv[1], "wb") as f:
 	done
 }
 
+@test "a peer that talks again before it reads: zcp waits until the peer has every byte, so closing resets nothing" {
+	# Less than the socket buffers hold: zcp has sent everything, read the
+	# first line away and is closing while the peer has read nothing. The
+	# second line arrives after the read-away: closing with it unread, or
+	# closed, resets the connection, and the kernel drops what the peer
+	# had not received yet.
+	mkdata "$T/src" 2000000
+	for dst in tcp unix; do
+		for m in $(methods) auto; do
+			serves "$m" file socket || continue
+			[ $dst = tcp ] || [ $m = auto ] || continue
+			rm -f "$T/port" "$T/sock" "$T/got" "$T/peer.out"
+			DST=$dst SOCK=$T/sock PORTFILE=$T/port timeout 20 python3 -c '
+import os, socket, sys, time
+if os.environ["DST"] == "tcp":
+    l = socket.socket(); l.bind(("127.0.0.1", 0)); addr = str(l.getsockname()[1])
+else:
+    l = socket.socket(socket.AF_UNIX); l.bind(os.environ["SOCK"]); addr = os.environ["SOCK"]
+l.listen(1)
+open(os.environ["PORTFILE"] + ".t", "w").write(addr)
+os.rename(os.environ["PORTFILE"] + ".t", os.environ["PORTFILE"])
+c, _ = l.accept()
+c.sendall(b"HELLO\n")
+time.sleep(0.5)
+c.sendall(b"STILL THERE?\n")
+time.sleep(0.2)
+n = 0
+with open(sys.argv[1], "wb") as f:
+    try:
+        while b := c.recv(65536):
+            f.write(b)
+            n += len(b)
+        print("EOF", n)
+    except OSError as e:
+        print("error", e, n)
+' "$T/got" > "$T/peer.out" 3>&- &
+			ppid=$!
+			wait_path "$T/port"
+			if [ $dst = tcp ]; then to=tcp:127.0.0.1:$(cat "$T/port"); else to=unix:$T/sock; fi
+			run --separate-stderr timeout 20 "$ZCP" -m "$m" "$T/src" "$to"
+			wait "$ppid"
+			echo "$dst $m: status $status: $stderr; peer: $(cat "$T/peer.out")"
+			assert_success
+			[ "$(cat "$T/peer.out")" = "EOF 2000000" ]
+			cmp "$T/src" "$T/got"
+		done
+	done
+}
+
+@test "a peer that talked and does not read: zcp waits for it, and SIGTERM ends the wait with the report" {
+	# More than the peer's receive buffer holds, less than it and zcp's
+	# send buffer together: zcp has sent it all, the peer not taken it.
+	mkdata "$T/src" 2000000
+	PORTFILE=$T/port timeout 20 python3 -c '
+import os, socket, time
+l = socket.socket(); l.bind(("127.0.0.1", 0)); l.listen(1)
+open(os.environ["PORTFILE"] + ".t", "w").write(str(l.getsockname()[1]))
+os.rename(os.environ["PORTFILE"] + ".t", os.environ["PORTFILE"])
+c, _ = l.accept()
+c.sendall(b"HELLO\n")
+while not os.path.exists(os.environ["PORTFILE"] + ".stop"):
+    time.sleep(0.05)
+' 3>&- &
+	ppid=$!
+	wait_path "$T/port"
+	env --default-signal=TERM timeout 20 "$ZCP" "$T/src" "tcp:127.0.0.1:$(cat "$T/port")" 2>"$T/err" 3>&- &
+	tpid=$!
+	zpid=$(pid_of_child "$tpid")
+	sleep 0.5
+	# Everything is in the socket buffers: zcp waits, asleep.
+	kill -0 "$zpid"
+	[[ "$(cat /proc/"$zpid"/stat)" =~ \)\ S ]]
+	kill -TERM "$zpid"
+	st=0
+	wait "$tpid" || st=$?
+	touch "$T/port.stop"
+	wait "$ppid"
+	echo "status $st: $(cat "$T/err")"
+	[ "$st" -eq 143 ]
+	grep -q '^zcp: 2000000 bytes (2.00 MB, 1.91 MiB) copied' "$T/err"
+}
+
 @test "unix-listen: the path appears only once zcp listens on it, so a peer waiting for it is never refused" {
 	# listen() held back 300 ms: the socket is bound all that time.
 	strace -f -qq -o /dev/null -e inject=listen:delay_enter=300000 \
