@@ -349,9 +349,13 @@ static void check_socket_src(void)
 	check_method();
 }
 
+/* --append sets O_APPEND on a regular file only, whether DST is a path
+ * or a handed descriptor: on /dev/null or a FIFO it means nothing, and
+ * it would make sendfile and splice refuse them. */
 static void open_dst(void)
 {
-	if (endpoint_open_dst(&opt.dst, opt.append) < 0 ||
+	if (endpoint_open_dst(&opt.dst, opt.append &&
+			      opt.dst.kind == KIND_FILE) < 0 ||
 	    endpoint_classify(&opt.dst) < 0)
 		fail(SIDE_WRITE);
 	if (S_ISDIR(opt.dst.st.st_mode)) {
