@@ -730,12 +730,13 @@ static void head(struct run *r)
  * the copy when SRC's size says what that is. Direct writes past the
  * end of a file are serialised by file systems like ext4 (io_submit then
  * blocks until the write is done); inside the file they run in
- * parallel. The blocks are allocated in one piece where fallocate
- * works. */
+ * parallel. The blocks the copy will fill are allocated in one piece
+ * where fallocate works; a --seek past the end leaves the gap before
+ * them a hole, as the other methods and dd do. */
 static void presize(struct run *r)
 {
 	struct stat in, out;
-	off_t len, end;
+	off_t len, end, from;
 
 	r->dst_size = -1;
 	if (!r->out.pos || fstat(r->out.fd, &out) < 0 || !S_ISREG(out.st_mode))
@@ -748,18 +749,20 @@ static void presize(struct run *r)
 	if (r->want >= 0 && r->want < len)
 		len = r->want;
 	end = r->out.start + len;
-	if (end <= out.st_size)
+	if (len <= 0 || end <= out.st_size)
 		return;
-	if (fallocate(r->out.fd, 0, out.st_size, end - out.st_size) < 0)
+	from = r->out.start > out.st_size ? r->out.start : out.st_size;
+	if (fallocate(r->out.fd, 0, from, end - from) < 0)
 		(void)!ftruncate(r->out.fd, end);
 }
 
 /* DST ends where the prefix the copy wrote does, or where it ended
  * before: not at a presize, nor past blocks written beyond a gap that
- * an error left. */
+ * an error left, nor at a --seek past its end when nothing was written
+ * there. */
 static void trim_dst(struct run *r)
 {
-	off_t end = r->out.start + r->c->done;
+	off_t end = r->c->done > 0 ? r->out.start + r->c->done : 0;
 	struct stat st;
 
 	if (r->dst_size < 0)

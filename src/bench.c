@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -33,9 +34,15 @@ struct result {
 
 void bench_check(const struct options *o)
 {
+	struct stat st;
+
 	if (o->src.type != EP_PATH)
 		usage_error("--bench needs SRC to be a file or device it can"
 			    " read again, not '%s'", o->src.text);
+	/* Told before opening it, which would wait for a writer. */
+	if (stat(o->src.path, &st) == 0 && S_ISFIFO(st.st_mode))
+		usage_error("--bench needs SRC to be a file or device it can"
+			    " read again, and '%s' is a pipe", o->src.text);
 	if (o->dst.type == EP_TCP_LISTEN || o->dst.type == EP_UNIX_LISTEN)
 		usage_error("--bench needs a DST it can open again: use"
 			    " tcp:HOST:PORT or unix:PATH with a peer that"

@@ -287,10 +287,20 @@ static void probe_dst(struct endpoint *e)
 	}
 }
 
+/* Whether SRC is a path to a FIFO, whose open waits for a writer. */
+static int src_is_fifo(void)
+{
+	struct stat st;
+
+	return opt.src.type == EP_PATH && stat(opt.src.path, &st) == 0 &&
+	       S_ISFIFO(st.st_mode);
+}
+
 static void open_endpoints(void)
 {
-	if (opt.explain && opt.src.type >= EP_TCP) {
-		opt.src.kind = KIND_SOCKET;	/* no connection for a plan */
+	/* No connection for a plan, and no wait for a FIFO's writer. */
+	if (opt.explain && (opt.src.type >= EP_TCP || src_is_fifo())) {
+		opt.src.kind = opt.src.type >= EP_TCP ? KIND_SOCKET : KIND_PIPE;
 		probe_dst(&opt.dst);
 		return;
 	}
@@ -333,15 +343,16 @@ static void check_seek_append(void)
 			    " appending: '%s' has O_APPEND", opt.dst.text);
 }
 
-/* A socket SRC is known to be one before it is opened: a named method
- * that cannot serve the pair is refused before a peer is accepted. */
-static void check_socket_src(void)
+/* A socket SRC is known to be one before it is opened, and a FIFO by
+ * its path: a named method that cannot serve the pair is refused before
+ * a peer is accepted or a writer is waited for. */
+static void check_early_src(void)
 {
 	if (!opt.method || opt.explain || opt.bench ||
-	    opt.src.type == EP_PATH || opt.src.type == EP_STDIO ||
-	    opt.src.type == EP_FD)
+	    opt.src.type == EP_STDIO || opt.src.type == EP_FD ||
+	    (opt.src.type == EP_PATH && !src_is_fifo()))
 		return;
-	opt.src.kind = KIND_SOCKET;
+	opt.src.kind = opt.src.type == EP_PATH ? KIND_PIPE : KIND_SOCKET;
 	cp.src = &opt.src;
 	cp.dst = &opt.dst;
 	probe_dst(&opt.dst);
@@ -349,9 +360,13 @@ static void check_socket_src(void)
 	check_method();
 }
 
+/* --append sets O_APPEND on a regular file only, whether DST is a path
+ * or a handed descriptor: on /dev/null or a FIFO it means nothing, and
+ * it would make sendfile and splice refuse them. */
 static void open_dst(void)
 {
-	if (endpoint_open_dst(&opt.dst, opt.append) < 0 ||
+	if (endpoint_open_dst(&opt.dst, opt.append &&
+			      opt.dst.kind == KIND_FILE) < 0 ||
 	    endpoint_classify(&opt.dst) < 0)
 		fail(SIDE_WRITE);
 	if (S_ISDIR(opt.dst.st.st_mode)) {
@@ -484,7 +499,7 @@ int main(int argc, char **argv)
 		bench_check(&opt);
 	stats_start();
 	check_seek_append();
-	check_socket_src();
+	check_early_src();
 	open_endpoints();
 	cp.src = &opt.src;
 	cp.dst = &opt.dst;

@@ -95,6 +95,40 @@ direct_here() {
 	done
 }
 
+@test "--seek past DST's end leaves a hole: only the copied bytes get blocks" {
+	mkdata "$T/src" 100000
+	for m in $ASYNC; do
+		for size in none 5000; do
+			rm -f "$T/dst"
+			[ "$size" = none ] || mkdata "$T/dst" "$size"
+			run "$ZCP" -m "$m" --seek=64M "$T/src" "$T/dst"
+			assert_success
+			assert_reported 100000
+			[ "$(stat -c %s "$T/dst")" -eq $((67108864 + 100000)) ]
+			range "$T/dst" 67108864 all | cmp - "$T/src"
+			# As dd and the other methods leave it: sparse below the
+			# copy (64 MiB of blocks would be the hole allocated).
+			blocks=$(stat -c '%b * %B' "$T/dst")
+			echo "$m, DST $size: $((blocks)) bytes allocated"
+			[ $((blocks)) -lt 4194304 ]
+		done
+	done
+}
+
+@test "nothing to copy at a --seek past DST's end: DST keeps its size, as with the other methods" {
+	mkdata "$T/src" 100000
+	for m in $ASYNC rw; do
+		for args in "--count=0" "--offset=100000" "--offset=200000"; do
+			mkdata "$T/dst" 5000
+			cp "$T/dst" "$T/orig"
+			run "$ZCP" -q -m "$m" $args --seek=1M "$T/src" "$T/dst"
+			echo "$m $args: $(stat -c %s "$T/dst")"
+			assert_success
+			cmp "$T/orig" "$T/dst"
+		done
+	done
+}
+
 @test "queue depths 1, 2 and 64, file to file and file to pipe" {
 	mkdata "$T/src" $((5 * 1048576 + 3))
 	for m in $ASYNC; do
@@ -561,5 +595,19 @@ time.sleep(30)'
 			cmp -n "$old" "$T/old" "$T/dst"
 			cmp -n "$n" -i "0:$old" "$T/src" "$T/dst"
 		done
+	done
+}
+
+@test "an error at the first block at a --seek past DST's end: DST keeps its size" {
+	mkdata "$T/src" 3000000
+	fault_shim
+	for m in $ASYNC; do
+		mkdata "$T/dst" 5000
+		cp "$T/dst" "$T/orig"
+		run --separate-stderr faulty write 1048576 -m "$m" --seek=1M "$T/src" "$T/dst"
+		echo "$m: $stderr"
+		assert_failure 1
+		[[ "$stderr" == "zcp-fault: the write at offset 1048576 failed"*"zcp: 0 bytes copied"*"zcp: write $T/dst: Input/output error" ]]
+		cmp "$T/orig" "$T/dst"
 	done
 }

@@ -121,6 +121,30 @@ run_all() {
 	done
 }
 
+@test "--append to a DST that is not a regular file (/dev/null, a FIFO) copies as without it, as through '-'" {
+	mkdata "$T/src" 100000
+	mkfifo "$T/fifo"
+	for m in $(methods) auto; do
+		if ! serves "$m" file chr; then
+			run "$ZCP" -m "$m" -a "$T/src" /dev/null
+			assert_refused
+			continue
+		fi
+		run "$ZCP" -m "$m" -a "$T/src" /dev/null
+		assert_success
+		assert_reported 100000
+		# The same as a descriptor for it handed over without O_APPEND.
+		run bash -c "'$ZCP' -m $m -a '$T/src' - > /dev/null"
+		assert_success
+		assert_reported 100000
+		timeout 10 cat "$T/fifo" > "$T/out" 3>&- &
+		run timeout 10 "$ZCP" -m "$m" -a "$T/src" "$T/fifo"
+		wait $!
+		assert_success
+		cmp "$T/src" "$T/out"
+	done
+}
+
 @test "--append on a handed descriptor: the caller's next write follows, its flags are as before" {
 	mkdata "$T/src" 5000
 	for m in rw aio io_uring auto; do

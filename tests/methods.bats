@@ -336,6 +336,29 @@ os.execvp(sys.argv[2], sys.argv[2:])' "$fd" "$@"
 	[ ! -e "$T/never" ]
 }
 
+@test "a FIFO SRC a named method cannot serve is refused before waiting for a writer" {
+	mkfifo "$T/fifo"
+	for m in sendfile copy_file_range; do
+		# No writer ever comes: waiting for one would time out.
+		run timeout 5 "$ZCP" -m "$m" "$T/fifo" "$T/out"
+		assert_refused
+		assert_output --partial "cannot copy from pipe to file"
+		[ ! -e "$T/out" ]
+	done
+	for m in aio io_uring; do
+		run timeout 5 "$ZCP" -m "$m" "$T/fifo" /dev/null
+		assert_refused
+		assert_output --partial "cannot copy from pipe to character device"
+	done
+	# One that serves it still copies what a writer sends.
+	mkdata "$T/src" 100000
+	timeout 10 cp "$T/src" "$T/fifo" 3>&- &
+	run timeout 10 "$ZCP" -m splice "$T/fifo" "$T/out"
+	wait $!
+	assert_success
+	cmp "$T/src" "$T/out"
+}
+
 @test "--flags for splice: names in any case, numbers, and bad names" {
 	mkdata "$T/src" 300000
 	for f in more MORE,nonblock move,gift 4 more,nonblock,move,gift; do

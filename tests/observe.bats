@@ -147,6 +147,23 @@ can_serve() {
 	refute_output --partial listening
 }
 
+@test "--explain and --bench with a FIFO SRC answer without opening it" {
+	mkfifo "$T/fifo"
+	# Opening it would wait for a writer: the timeout would end that.
+	run --separate-stderr timeout 5 "$ZCP" --explain "$T/fifo" "$T/dst"
+	assert_success
+	assert_line "SRC $T/fifo: pipe"
+	assert_line --regexp '^auto would use splice'
+	[ ! -e "$T/dst" ]
+	run --separate-stderr timeout 5 "$ZCP" --explain -m sendfile "$T/fifo" "$T/dst"
+	assert_success
+	assert_line --partial "--method=sendfile cannot serve this pair"
+	run --separate-stderr timeout 5 "$ZCP" --bench "$T/fifo" "$T/dst"
+	assert_failure 2
+	[[ "$stderr" == "zcp: --bench needs SRC to be a file or device it can read again, and '$T/fifo' is a pipe"* ]]
+	[ ! -e "$T/dst" ]
+}
+
 @test "--explain --json agrees with what each method accepts" {
 	mkdata "$T/src" 4096
 	for dst in "$T/dst" /dev/null; do
