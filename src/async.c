@@ -915,6 +915,16 @@ int async_copy(struct copy *c, const struct async_ops *ops)
 	if (c->count >= 0)
 		c->count -= r.taken;
 	teardown(&r);
+	/* The kernel refused the first requests themselves (io_submit on a
+	 * /proc file, say): with nothing moved, a refusal like the other
+	 * methods' first call, which auto passes over. */
+	if (r.err && r.err_side == SIDE_NONE && r.taken == 0 &&
+	    c->done == 0 && method_unsupported(r.err)) {
+		c->fallback_errno = r.err;
+		c->pending = 0;
+		c->note[0] = '\0';	/* described a run that did not happen */
+		return COPY_FALLBACK;
+	}
 	if (r.err) {
 		if (r.err == EOPNOTSUPP && (c->flags & RWF_HIPRI))
 			io_set_message("polled I/O (hipri) is not supported"

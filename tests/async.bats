@@ -372,6 +372,28 @@ direct_here() {
 	assert_output --partial "zcp: method aio: the kernel refused it: Resource temporarily unavailable"
 }
 
+@test "the kernel refuses the first requests: a named method fails with DST as it was, auto passes over it" {
+	mkdata "$T/src" 300000
+	echo "kept" > "$T/dst"
+	run strace -o /dev/null -e inject=io_submit:error=EINVAL:when=1 "$ZCP" -m aio "$T/src" "$T/dst"
+	assert_failure 1
+	assert_output --partial "zcp: method aio: the kernel refused it: Invalid argument"
+	[ "$(cat "$T/dst")" = kept ]
+	run strace -o /dev/null -e inject=io_uring_setup:error=ENOSYS -e inject=io_submit:error=EINVAL:when=1 "$ZCP" -v --direct "$T/src" "$T/dst"
+	assert_success
+	assert_output --partial "aio passed over: the kernel refused it: Invalid argument"
+	cmp "$T/src" "$T/dst"
+	# A /proc file takes no aio requests at all.
+	rm -f "$T/dst"
+	run "$ZCP" -m aio /proc/self/maps "$T/dst"
+	if [ "$status" -eq 0 ]; then
+		skip "this kernel takes aio requests on /proc/self/maps"
+	fi
+	assert_failure 1
+	assert_output --partial "zcp: method aio: the kernel refused it: Invalid argument"
+	[ ! -e "$T/dst" ]
+}
+
 # fault_shim: builds tests/shim/async_fault.c, which alters single aio and
 # io_uring completions (strace cannot), into $T/fault.so; skips if it
 # cannot be built or preloaded.
