@@ -279,17 +279,15 @@ time.sleep(20)' "$T/dgram" "$T/ready" 3>&- &
 	done
 }
 
-@test "a peer that greets and then reads: zcp reads the greeting away, so closing does not reset the connection" {
-	# More than the socket buffers hold: zcp is still sending when the
-	# greeting arrives.
-	mkdata "$T/src" 30000000
-	for dst in tcp unix; do
-		rm -f "$T/port" "$T/sock" "$T/got" "$T/peer.out"
-		# The peer sends a line, waits until zcp has sent everything it
-		# can into the socket buffers, then reads to end of file.
-		DST=$dst SOCK=$T/sock PORTFILE=$T/port timeout 20 python3 -c '
+# talker KIND OUT [AGAIN]: a peer listening on TCP (its port in $T/port)
+# or a Unix socket ($T/sock) for one connection. It says HELLO, waits
+# 0.5 s (says AGAIN and waits 0.2 s more), then reads to end of file
+# into OUT, and writes "EOF bytes" or "error what bytes" to $T/peer.out.
+# Bounded by timeout; run it in the background.
+talker() {
+	KIND=$1 AGAIN=${3:-} SOCK=$T/sock PORTFILE=$T/port timeout 20 python3 -c '
 import os, socket, sys, time
-if os.environ["DST"] == "tcp":
+if os.environ["KIND"] == "tcp":
     l = socket.socket(); l.bind(("127.0.0.1", 0)); addr = str(l.getsockname()[1])
 else:
     l = socket.socket(socket.AF_UNIX); l.bind(os.environ["SOCK"]); addr = os.environ["SOCK"]
@@ -299,6 +297,9 @@ os.rename(os.environ["PORTFILE"] + ".t", os.environ["PORTFILE"])
 c, _ = l.accept()
 c.sendall(b"HELLO\n")
 time.sleep(0.5)
+if os.environ["AGAIN"]:
+    c.sendall(os.environ["AGAIN"].encode() + b"\n")
+    time.sleep(0.2)
 n = 0
 with open(sys.argv[1], "wb") as f:
     try:
@@ -308,7 +309,18 @@ with open(sys.argv[1], "wb") as f:
         print("EOF", n)
     except OSError as e:
         print("error", e, n)
-' "$T/got" > "$T/peer.out" 3>&- &
+' "$2" > "$T/peer.out" 3>&-
+}
+
+@test "a peer that greets and then reads: zcp reads the greeting away, so closing does not reset the connection" {
+	# More than the socket buffers hold: zcp is still sending when the
+	# greeting arrives.
+	mkdata "$T/src" 30000000
+	for dst in tcp unix; do
+		rm -f "$T/port" "$T/sock" "$T/got" "$T/peer.out"
+		# The peer sends a line, waits until zcp has sent everything it
+		# can into the socket buffers, then reads to end of file.
+		talker $dst "$T/got" &
 		ppid=$!
 		wait_path "$T/port"
 		if [ $dst = tcp ]; then to=tcp:127.0.0.1:$(cat "$T/port"); else to=unix:$T/sock; fi
@@ -333,30 +345,7 @@ with open(sys.argv[1], "wb") as f:
 			serves "$m" file socket || continue
 			[ $dst = tcp ] || [ $m = auto ] || continue
 			rm -f "$T/port" "$T/sock" "$T/got" "$T/peer.out"
-			DST=$dst SOCK=$T/sock PORTFILE=$T/port timeout 20 python3 -c '
-import os, socket, sys, time
-if os.environ["DST"] == "tcp":
-    l = socket.socket(); l.bind(("127.0.0.1", 0)); addr = str(l.getsockname()[1])
-else:
-    l = socket.socket(socket.AF_UNIX); l.bind(os.environ["SOCK"]); addr = os.environ["SOCK"]
-l.listen(1)
-open(os.environ["PORTFILE"] + ".t", "w").write(addr)
-os.rename(os.environ["PORTFILE"] + ".t", os.environ["PORTFILE"])
-c, _ = l.accept()
-c.sendall(b"HELLO\n")
-time.sleep(0.5)
-c.sendall(b"STILL THERE?\n")
-time.sleep(0.2)
-n = 0
-with open(sys.argv[1], "wb") as f:
-    try:
-        while b := c.recv(65536):
-            f.write(b)
-            n += len(b)
-        print("EOF", n)
-    except OSError as e:
-        print("error", e, n)
-' "$T/got" > "$T/peer.out" 3>&- &
+			talker $dst "$T/got" 'STILL THERE?' &
 			ppid=$!
 			wait_path "$T/port"
 			if [ $dst = tcp ]; then to=tcp:127.0.0.1:$(cat "$T/port"); else to=unix:$T/sock; fi
