@@ -732,7 +732,7 @@ static void head(struct run *r)
  * blocks until the write is done); inside the file they run in
  * parallel. The blocks the copy will fill are allocated in one piece
  * where fallocate works; a --seek past the end leaves the gap before
- * them a hole, as the other methods and dd do. */
+ * them a hole, as the other methods do. */
 static void presize(struct run *r)
 {
 	struct stat in, out;

@@ -723,41 +723,37 @@ static int unsent(int fd)
 int endpoint_shutdown(struct endpoint *e)
 {
 	char buf[65536];
-	int left = 256;	/* at most 16 MiB: a peer that keeps on talking
-			 * is not waited out */
-	int heard = 0;
+	int ms = 1;
 	ssize_t n;
 
 	if (shutdown(e->fd, SHUT_WR) < 0)
 		return -1;
-	/* A peer that said something may say more. Once closed, zcp's socket
-	 * answers whatever comes next with a reset, and a reset drops what
-	 * the kernel had not delivered yet: so zcp reads on until the peer
-	 * has taken every byte (its kernel then keeps them for it), or ends
-	 * the connection. A silent peer is not waited for. */
-	while (left > 0) {
+	/* Closed, zcp's socket would answer whatever the peer sends next
+	 * with a reset, and a reset drops what the peer's kernel had not
+	 * taken yet; a peer may talk at any time. So zcp reads away what
+	 * the peer sends until the peer has taken every byte, or ends the
+	 * connection. A peer that takes nothing keeps zcp waiting, as it
+	 * would have during the copy. */
+	for (;;) {
 		n = recv(e->fd, buf, sizeof buf, MSG_DONTWAIT);
-		if (n > 0) {
-			heard = 1;
-			left--;
+		if (n > 0)
 			continue;
-		}
 		if (n == 0)
 			return 0;	/* the peer closed: nothing more comes */
 		if (errno == EINTR && !io_signal)
 			continue;
-		if (errno == EINTR)
-			return -1;
+		/* EINTR: a stop signal. A reset: the peer closed with bytes
+		 * of the copy it had not read, or went away. */
 		if (errno != EAGAIN && errno != EWOULDBLOCK)
-			/* Reset by the peer: an error if bytes it had
-			 * not taken went with it. */
-			return heard && unsent(e->fd) != 0 ? -1 : 0;
-		if (!heard || unsent(e->fd) <= 0)
-			return 0;
-		if (io_wait_for(e->fd, POLLIN, 10) < 0)
 			return -1;
+		if (unsent(e->fd) <= 0)
+			return 0;
+		/* Nothing tells when the peer takes the last bytes. */
+		if (io_wait_for(e->fd, POLLIN, ms) < 0)
+			return -1;
+		if (ms < 128)
+			ms *= 2;
 	}
-	return 0;
 }
 
 int endpoint_close(struct endpoint *e)

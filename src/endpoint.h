@@ -88,12 +88,12 @@ void endpoint_guard(struct endpoint *src, struct endpoint *dst);
 void endpoint_uncreate(struct endpoint *e);
 
 /* Ends a socket DST that zcp opened: shuts down its sending side, so the
- * peer sees end of file, and reads away what the peer sent and nobody
- * read (a greeting, say). Closed with unread bytes, or sent more once
+ * peer sees end of file, then reads away what the peer sends until the
+ * peer has taken every byte (SIOCOUTQ: acknowledged for TCP, read for a
+ * Unix socket) or closes. Closed with unread bytes, or sent more once
  * closed, a socket resets the connection, and the peer loses what it had
- * not received yet: so once the peer has sent anything, this reads on
- * until the peer has taken every byte or closes (a stop signal ends the
- * wait, EINTR). Returns 0, or -1 with errno set. */
+ * not taken. A stop signal ends the wait (EINTR); a reset is an error.
+ * Returns 0, or -1 with errno set. */
 int endpoint_shutdown(struct endpoint *e);
 
 /* Moves fd to a number above 2 (zcp's descriptors never take 0, 1, 2).

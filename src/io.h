@@ -63,9 +63,9 @@ static inline off_t io_count_load(const off_t *count)
  * Returns 0, or -1 with errno set. */
 int io_write_all(int fd, const void *buf, size_t len, off_t *done);
 
-/* As io_write_all, but going on after a stop signal, for a file DST
- * whose write does not wait: what a stream SRC delivered before the
- * signal still reaches it. Only a regular file's fd may be given. */
+/* As io_write_all, but going on after a stop signal, for a DST whose
+ * write does not wait (a regular file or block device): what a stream
+ * SRC delivered before the signal still reaches it. */
 int io_write_through(int fd, const void *buf, size_t len, off_t *done);
 
 /* Decides after a failed call: returns 1 when it should be retried

@@ -280,12 +280,14 @@ time.sleep(20)' "$T/dgram" "$T/ready" 3>&- &
 }
 
 # talker KIND OUT [AGAIN]: a peer listening on TCP (its port in $T/port)
-# or a Unix socket ($T/sock) for one connection. It says HELLO, waits
-# 0.5 s (says AGAIN and waits 0.2 s more), then reads to end of file
-# into OUT, and writes "EOF bytes" or "error what bytes" to $T/peer.out.
-# Bounded by timeout; run it in the background.
+# or a Unix socket ($T/sock) for one connection. It waits $DELAY seconds
+# (default 0), says HELLO, waits 0.5 s (says AGAIN and waits 0.2 s more),
+# then reads to end of file into OUT, and writes "EOF bytes" or "error
+# what bytes" to $T/peer.out; with NOREAD=1 it closes instead, reading
+# nothing. Bounded by timeout; run it in the background.
 talker() {
-	KIND=$1 AGAIN=${3:-} SOCK=$T/sock PORTFILE=$T/port timeout 20 python3 -c '
+	KIND=$1 AGAIN=${3:-} DELAY=${DELAY:-0} NOREAD=${NOREAD:-} \
+	SOCK=$T/sock PORTFILE=$T/port timeout 20 python3 -c '
 import os, socket, sys, time
 if os.environ["KIND"] == "tcp":
     l = socket.socket(); l.bind(("127.0.0.1", 0)); addr = str(l.getsockname()[1])
@@ -295,11 +297,16 @@ l.listen(1)
 open(os.environ["PORTFILE"] + ".t", "w").write(addr)
 os.rename(os.environ["PORTFILE"] + ".t", os.environ["PORTFILE"])
 c, _ = l.accept()
+time.sleep(float(os.environ["DELAY"]))
 c.sendall(b"HELLO\n")
 time.sleep(0.5)
 if os.environ["AGAIN"]:
     c.sendall(os.environ["AGAIN"].encode() + b"\n")
     time.sleep(0.2)
+if os.environ["NOREAD"]:
+    c.close()
+    print("closed")
+    sys.exit(0)
 n = 0
 with open(sys.argv[1], "wb") as f:
     try:
@@ -359,6 +366,43 @@ with open(sys.argv[1], "wb") as f:
 	done
 }
 
+@test "a peer that talks only after zcp has sent everything: zcp still waits until the peer has every byte" {
+	# Less than the socket buffers hold: zcp has sent it all and found
+	# nothing to read away before the greeting comes.
+	mkdata "$T/src" 3000000
+	for dst in tcp unix; do
+		rm -f "$T/port" "$T/sock" "$T/got" "$T/peer.out"
+		DELAY=0.2 talker $dst "$T/got" 3>&- &
+		ppid=$!
+		wait_path "$T/port"
+		if [ $dst = tcp ]; then to=tcp:127.0.0.1:$(cat "$T/port"); else to=unix:$T/sock; fi
+		run --separate-stderr timeout 20 "$ZCP" "$T/src" "$to"
+		wait "$ppid"
+		echo "$dst: status $status: $stderr; peer: $(cat "$T/peer.out")"
+		assert_success
+		[ "$(cat "$T/peer.out")" = "EOF 3000000" ]
+		cmp "$T/src" "$T/got"
+	done
+}
+
+@test "a Unix peer that closes without reading: a write error, not a copy reported whole" {
+	mkdata "$T/src" 100000
+	rm -f "$T/sock" "$T/port"
+	NOREAD=1 talker unix "$T/got" 3>&- &
+	ppid=$!
+	wait_path "$T/port"
+	run --separate-stderr timeout 20 "$ZCP" "$T/src" "unix:$T/sock"
+	wait "$ppid"
+	[ "$(cat "$T/peer.out")" = closed ]
+	assert_failure 1
+	[[ "$stderr" == *"zcp: write unix:$T/sock: Connection reset by peer"* ]]
+}
+
+# cpu_ticks PID: user + system time of PID so far, in clock ticks.
+cpu_ticks() {
+	sed 's/.*) //' "/proc/$1/stat" | awk '{ print $12 + $13 }'
+}
+
 @test "a peer that talked and does not read: zcp waits for it, and SIGTERM ends the wait with the report" {
 	# More than the peer's receive buffer holds, less than it and zcp's
 	# send buffer together: zcp has sent it all, the peer not taken it.
@@ -379,9 +423,14 @@ while not os.path.exists(os.environ["PORTFILE"] + ".stop"):
 	tpid=$!
 	zpid=$(pid_of_child "$tpid")
 	sleep 0.5
-	# Everything is in the socket buffers: zcp waits, asleep.
-	kill -0 "$zpid"
-	[[ "$(cat /proc/"$zpid"/stat)" =~ \)\ S ]]
+	# Everything is in the socket buffers: zcp waits, and spends next to
+	# no CPU time on it (user + system, in clock ticks: at most 5% of
+	# the second).
+	t1=$(cpu_ticks "$zpid")
+	sleep 1
+	t2=$(cpu_ticks "$zpid")
+	echo "ticks $t1 -> $t2 of $(getconf CLK_TCK) a second"
+	[ $((t2 - t1)) -le $(($(getconf CLK_TCK) / 20)) ]
 	kill -TERM "$zpid"
 	st=0
 	wait "$tpid" || st=$?
