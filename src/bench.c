@@ -185,6 +185,14 @@ static int run_once(char **argv, char *out, size_t len)
 	close(fd[1]);
 	for (;;) {
 		r = read(fd[0], out + n, len - 1 - n);
+		/* A stop signal sent to this zcp alone (kill PID, not a
+		 * terminal's ^C to the group) is passed on: the run stops
+		 * now, not when its copy ends, which may be never. The
+		 * read is interrupted by it, then by on_signal's ticks,
+		 * each passing it on again: one that reached the child
+		 * before exec was lost. */
+		if (r < 0 && errno == EINTR && io_signal)
+			(void)kill(pid, io_signal);
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r <= 0)

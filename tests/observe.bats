@@ -374,6 +374,32 @@ as_nobody() {
 	[ ! -e "$T/dst" ]
 }
 
+@test "--bench stopped by SIGTERM or SIGINT stops the run in progress and dies by the signal" {
+	mkdata "$T/src" 4000000
+	mkfifo "$T/fifo"
+	for sig in TERM INT; do
+		# Held open for reading and never read: every run's copy
+		# stalls once the pipe is full.
+		exec 4<>"$T/fifo"
+		timeout 20 "$ZCP" --bench=3 -m rw "$T/src" "$T/fifo" 2>"$T/err" 3>&- 4>&- &
+		pid=$!
+		wait_for pgrep -P "$pid" >/dev/null
+		zpid=$(pgrep -P "$pid")
+		wait_for pgrep -P "$zpid" >/dev/null
+		cpid=$(pgrep -P "$zpid")
+		sleep 0.2
+		kill -"$sig" "$zpid"
+		rc=0
+		wait "$pid" || rc=$?
+		exec 4>&-
+		[ "$rc" -eq $((128 + $(kill -l "$sig"))) ]
+		# The run zcp started is gone too, not left copying.
+		wait_for eval '! kill -0 "$cpid" 2>/dev/null'
+		run cat "$T/err"
+		refute_output --partial 'median'
+	done
+}
+
 # start_slow ARGS...: zcp ARGS... reading stdin from a FIFO that fd 7
 # of the test holds; $pid is zcp's, stderr goes to $T/err.
 start_slow() {
