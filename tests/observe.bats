@@ -347,6 +347,24 @@ as_nobody() {
 	[ ! -e "$T/dst" ]
 }
 
+@test "--bench with a DST it cannot open: each method's failure names the side and the operand" {
+	mkdata "$T/src" 1000
+	run --separate-stderr "$ZCP" --bench=1 "$T/src" "$T/nodir/dst"
+	assert_failure 1
+	n=0
+	for m in $(methods); do
+		can_serve "$m" "$T/src" "$T/dst" || continue
+		grep -qx "$m *failed: write $T/nodir/dst: No such file or directory" <<<"$stderr"
+		n=$((n + 1))
+	done
+	[ "$n" -gt 0 ]
+	run --separate-stderr "$ZCP" --bench=1 --json -m rw "$T/src" "$T/nodir/dst"
+	assert_failure 1
+	printf '%s\n' "$stderr" > "$T/j"
+	[ "$(json "$T/j" -r '.bench.methods[0].error')" = "write $T/nodir/dst: No such file or directory" ]
+	[ ! -e "$T/nodir" ]
+}
+
 @test "--bench from a character device needs --count" {
 	run --separate-stderr "$ZCP" --bench=1 -m rw /dev/zero "$T/dst"
 	assert_failure 2
