@@ -555,6 +555,38 @@ at_least() { [ "$("$1" "$2")" -ge "$3" ]; }
 	[[ "$(sed -n 2p <<<"$last")" =~ ^zcp:\ 200000\ bytes.*copied,\ [0-9]+\.[0-9]{6}\ s,\ .*/s$ ]]
 }
 
+@test "--progress on a narrow terminal: the live line fits, so a redraw never wraps and scrolls" {
+	command -v script >/dev/null || skip "script (util-linux) is not installed"
+	mkdata "$T/src" 300000
+	for cols in 60 40; do
+		rm -f "$T/fifo" "$T/dst"
+		mkfifo "$T/fifo"
+		timeout 20 script -qfec "stty cols $cols; '$ZCP' -p -n 300000 - '$T/dst' < '$T/fifo'" /dev/null \
+			< /dev/null > "$T/tty" &
+		pid=$!
+		exec 7>"$T/fifo"
+		head -c 100000 "$T/src" >&7
+		wait_for size_is "$T/dst" 100000
+		wait_for grep -q $'\rzcp: 100 kB' "$T/tty"
+		n=$(redraws "$T/tty")
+		wait_for at_least redraws "$T/tty" $((n + 2))
+		tail -c 200000 "$T/src" >&7
+		exec 7>&-
+		wait "$pid"
+		cmp "$T/src" "$T/dst"
+		# Every piece between carriage returns but the final report
+		# (printed once, on a line of its own) is narrower than the
+		# terminal.
+		tr '\r' '\n' < "$T/tty" | grep -v 'copied, [0-9]*\.[0-9]\{6\} s' > "$T/live"
+		[ "$(awk -v c="$cols" 'length($0) >= c' "$T/live" | wc -l)" -eq 0 ]
+		grep -q 'zcp: 300000 bytes (300 kB, 293 KiB) copied, [0-9]*\.[0-9]\{6\} s' "$T/tty"
+		# 60 columns hold the short form whole: amount, time, rate,
+		# percent, ETA.
+		[ "$cols" -lt 60 ] ||
+			grep -aq $'\rzcp: 100 kB copied, [0-9.]* s, [0-9.]* [kMG]\\?B/s, 33%, ETA [0-9:]*\r' "$T/tty"
+	done
+}
+
 @test "--progress knows the size of a file SRC: percent and ETA" {
 	mkdata "$T/src" 100000
 	run "$ZCP" --progress=always "$T/src" "$T/dst"
