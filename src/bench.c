@@ -138,22 +138,46 @@ static double number(const char *json, const char *key)
 	return p ? strtod(p + strlen(pat), NULL) : 0;
 }
 
-/* The error message of a child's report, unescaped enough to print. */
+/* The string member key of the JSON at p, unescaped enough to print,
+ * appended to out (len bytes, n used); returns the new n. */
+static size_t member(const char *p, const char *key, char *out, size_t len,
+		     size_t n)
+{
+	char pat[32];
+
+	snprintf(pat, sizeof pat, "\"%s\":\"", key);
+	if (!(p = strstr(p, pat)))
+		return n;
+	for (p += strlen(pat); *p && *p != '"' && n + 1 < len; p++) {
+		if (*p == '\\' && p[1])
+			p++;
+		out[n++] = *p;
+	}
+	out[n] = '\0';
+	return n;
+}
+
+/* Why a child's copy failed, as zcp words an error: "write DST: reason",
+ * the side and the operand from its report's error object. */
 static void message(const char *json, char *out, size_t len)
 {
-	const char *p = strstr(json, "\"message\":\"");
+	const char *p = strstr(json, "\"error\":{");
 	size_t n = 0;
 
 	if (!p) {
 		snprintf(out, len, "no report");
 		return;
 	}
-	for (p += 11; *p && *p != '"' && n + 1 < len; p++) {
-		if (*p == '\\' && p[1])
-			p++;
-		out[n++] = *p;
+	out[0] = '\0';
+	n = member(p, "side", out, len, n);
+	if (n > 0 && n + 1 < len)
+		out[n++] = ' ';
+	n = member(p, "operand", out, len, n);
+	if (n > 0 && n + 2 < len) {
+		out[n++] = ':';
+		out[n++] = ' ';
 	}
-	out[n] = '\0';
+	member(p, "message", out, len, n);
 }
 
 /* Runs one copy. Returns 0 with the child's JSON report in out, or -1
@@ -185,6 +209,14 @@ static int run_once(char **argv, char *out, size_t len)
 	close(fd[1]);
 	for (;;) {
 		r = read(fd[0], out + n, len - 1 - n);
+		/* A stop signal sent to this zcp alone (kill PID, not a
+		 * terminal's ^C to the group) is passed on: the run stops
+		 * now, not when its copy ends, which may be never. The
+		 * read is interrupted by it, then by on_signal's ticks,
+		 * each passing it on again: one that reached the child
+		 * before exec was lost. */
+		if (r < 0 && errno == EINTR && io_signal)
+			(void)kill(pid, io_signal);
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r <= 0)

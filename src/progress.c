@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <sys/ioctl.h>
 #include <sys/signalfd.h>
 #include <time.h>
 #include <unistd.h>
@@ -61,8 +62,9 @@ static double since(const struct timespec *a)
 }
 
 /* "zcp: N bytes (SI, IEC) copied, S s, R/s, P%, ETA H:MM:SS"; the
- * parenthesis from 1000 bytes on, as in the final report. */
-static size_t format(char *buf, size_t len)
+ * parenthesis from 1000 bytes on, as in the final report. Short, the
+ * amount is only "SI": "zcp: 5.37 GB copied, ...". */
+static size_t format(char *buf, size_t len, int shrt)
 {
 	/* The copying thread, its only writer, stores c->done with relaxed
 	 * atomic stores (io_count_add); this relaxed load sees some value
@@ -75,7 +77,10 @@ static size_t format(char *buf, size_t len)
 	int n;
 
 	/* In the report's words: "0 bytes", "1 byte", "1000 bytes (1.00 kB)". */
-	report_amount(amount, sizeof amount, done);
+	if (shrt)
+		report_human(amount, sizeof amount, (double)done, 1000);
+	else
+		report_amount(amount, sizeof amount, done);
 	report_human(r, sizeof r, rate, 1000);
 	n = snprintf(buf, len, "zcp: %s copied, %.1f s, %s/s", amount, secs, r);
 	if (total > 0 && n >= 0 && (size_t)n < len) {
@@ -108,14 +113,36 @@ static void put(const char *s, size_t n)
 	}
 }
 
+/* Columns of the terminal on stderr, 0 when it does not say. */
+static size_t columns(void)
+{
+	struct winsize ws;
+
+	if (!tty || ioctl(STDERR_FILENO, TIOCGWINSZ, &ws) < 0)
+		return 0;
+	return ws.ws_col;
+}
+
 /* Draws the line over the previous one: padded with spaces rather than
  * cleared with an escape, so a forced line in a log stays plain text.
- * end is "\n" for the SIGUSR1 line, "" for the live one. */
+ * end is "\n" for the SIGUSR1 line, "" for the live one. A live line
+ * wider than the terminal would wrap, and "\r" would go back only to
+ * its last row: every redraw would scroll. So it is made to fit, short
+ * first, then cut. */
 static void draw(const char *end)
 {
 	char buf[256], pad[256];
-	size_t n = format(buf, sizeof buf);
-	size_t w = drawn > n ? drawn - n : 0;
+	size_t n = format(buf, sizeof buf, 0);
+	size_t cols = *end ? 0 : columns();
+	size_t w;
+
+	if (cols > 0 && n >= cols)
+		n = format(buf, sizeof buf, 1);
+	if (cols > 0 && n >= cols)
+		n = cols - 1;
+	w = drawn > n ? drawn - n : 0;
+	if (cols > 0 && n + w >= cols)	/* the terminal narrowed */
+		w = cols - 1 - n;
 
 	memset(pad, ' ', w);
 	put("\r", live ? 1 : 0);

@@ -2,6 +2,7 @@
  * IEC in the same parentheses, three significant digits. */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "report.h"
@@ -10,14 +11,33 @@ void report_human(char *buf, size_t len, double v, int base)
 {
 	static const char *const si[] = { "B", "kB", "MB", "GB", "TB", "PB", "EB" };
 	static const char *const iec[] = { "B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB" };
+	char num[32];
 	int i = 0;
 
 	while (v >= base && i < 6) {
 		v /= base;
 		i++;
 	}
-	snprintf(buf, len, v >= 100 ? "%.0f %s" : v >= 10 ? "%.1f %s" : "%.2f %s",
-		 v, base == 1000 ? si[i] : iec[i]);
+	/* The digits are chosen by the value as printed: 9.996 prints as
+	 * "10.0", 99.96 as "100", and 999.6 kB (1023.6 KiB) as 1.00 of the
+	 * next unit, as dd words them. */
+	for (;;) {
+		int prec = v >= 100 ? 0 : v >= 10 ? 1 : 2;
+		double shown;
+
+		snprintf(num, sizeof num, "%.*f", prec, v);
+		shown = strtod(num, NULL);
+		if (shown >= base && i < 6) {
+			v /= base;
+			i++;
+		} else if ((prec == 2 && shown >= 10) ||
+			   (prec == 1 && shown >= 100)) {
+			v = shown;
+		} else {
+			break;
+		}
+	}
+	snprintf(buf, len, "%s %s", num, base == 1000 ? si[i] : iec[i]);
 }
 
 int report_amount(char *buf, size_t len, off_t bytes)

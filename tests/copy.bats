@@ -371,6 +371,31 @@ sys.exit(rc)' "$@"
 	cmp "$T/src" "$T/dst"
 }
 
+@test "the report's units: three significant digits, the next unit when rounding reaches it" {
+	mkdata "$T/src" 1048576
+	# size:words of the report, as dd words them (one unit up, never
+	# "1000 kB" or "1024 KiB", nor a fourth digit as in "100.0 kB").
+	for spec in '999:999 bytes' '1000:1000 bytes (1.00 kB)' \
+		'9994:9994 bytes (9.99 kB, 9.76 KiB)' \
+		'9996:9996 bytes (10.0 kB, 9.76 KiB)' \
+		'99949:99949 bytes (99.9 kB, 97.6 KiB)' \
+		'99960:99960 bytes (100 kB, 97.6 KiB)' \
+		'999499:999499 bytes (999 kB, 976 KiB)' \
+		'999600:999600 bytes (1.00 MB, 976 KiB)' \
+		'1024000:1024000 bytes (1.02 MB, 1000 KiB)' \
+		'1048063:1048063 bytes (1.05 MB, 1023 KiB)' \
+		'1048064:1048064 bytes (1.05 MB, 1.00 MiB)' \
+		'1048575:1048575 bytes (1.05 MB, 1.00 MiB)'; do
+		run --separate-stderr "$ZCP" -n "${spec%%:*}" "$T/src" "$T/dst"
+		assert_success
+		cmp -n "${spec%%:*}" "$T/src" "$T/dst"
+		[[ "$stderr" == "zcp: ${spec#*:} copied, "* ]] || {
+			echo "want: ${spec#*:}, got: $stderr"
+			return 1
+		}
+	done
+}
+
 @test "-v names the method and the endpoint kinds" {
 	mkdata "$T/src" 1000
 	run "$ZCP" -v -m rw "$T/src" "$T/dst"

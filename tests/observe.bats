@@ -347,6 +347,24 @@ as_nobody() {
 	[ ! -e "$T/dst" ]
 }
 
+@test "--bench with a DST it cannot open: each method's failure names the side and the operand" {
+	mkdata "$T/src" 1000
+	run --separate-stderr "$ZCP" --bench=1 "$T/src" "$T/nodir/dst"
+	assert_failure 1
+	n=0
+	for m in $(methods); do
+		can_serve "$m" "$T/src" "$T/dst" || continue
+		grep -qx "$m *failed: write $T/nodir/dst: No such file or directory" <<<"$stderr"
+		n=$((n + 1))
+	done
+	[ "$n" -gt 0 ]
+	run --separate-stderr "$ZCP" --bench=1 --json -m rw "$T/src" "$T/nodir/dst"
+	assert_failure 1
+	printf '%s\n' "$stderr" > "$T/j"
+	[ "$(json "$T/j" -r '.bench.methods[0].error')" = "write $T/nodir/dst: No such file or directory" ]
+	[ ! -e "$T/nodir" ]
+}
+
 @test "--bench from a character device needs --count" {
 	run --separate-stderr "$ZCP" --bench=1 -m rw /dev/zero "$T/dst"
 	assert_failure 2
@@ -372,6 +390,32 @@ as_nobody() {
 	run --separate-stderr "$ZCP" --bench --explain "$T/src" "$T/dst"
 	assert_failure 2
 	[ ! -e "$T/dst" ]
+}
+
+@test "--bench stopped by SIGTERM or SIGINT stops the run in progress and dies by the signal" {
+	mkdata "$T/src" 4000000
+	mkfifo "$T/fifo"
+	for sig in TERM INT; do
+		# Held open for reading and never read: every run's copy
+		# stalls once the pipe is full.
+		exec 4<>"$T/fifo"
+		timeout 20 "$ZCP" --bench=3 -m rw "$T/src" "$T/fifo" 2>"$T/err" 3>&- 4>&- &
+		pid=$!
+		wait_for pgrep -P "$pid" >/dev/null
+		zpid=$(pgrep -P "$pid")
+		wait_for pgrep -P "$zpid" >/dev/null
+		cpid=$(pgrep -P "$zpid")
+		sleep 0.2
+		kill -"$sig" "$zpid"
+		rc=0
+		wait "$pid" || rc=$?
+		exec 4>&-
+		[ "$rc" -eq $((128 + $(kill -l "$sig"))) ]
+		# The run zcp started is gone too, not left copying.
+		wait_for eval '! kill -0 "$cpid" 2>/dev/null'
+		run cat "$T/err"
+		refute_output --partial 'median'
+	done
 }
 
 # start_slow ARGS...: zcp ARGS... reading stdin from a FIFO that fd 7
@@ -515,6 +559,38 @@ at_least() { [ "$("$1" "$2")" -ge "$3" ]; }
 	last=$(tail -n 1 "$T/tty" | tr -d '\n' | tr '\r' '\n' | grep -v '^$' | tail -n 2)
 	[[ "$(sed -n 1p <<<"$last")" =~ ^\ +$ ]]
 	[[ "$(sed -n 2p <<<"$last")" =~ ^zcp:\ 200000\ bytes.*copied,\ [0-9]+\.[0-9]{6}\ s,\ .*/s$ ]]
+}
+
+@test "--progress on a narrow terminal: the live line fits, so a redraw never wraps and scrolls" {
+	command -v script >/dev/null || skip "script (util-linux) is not installed"
+	mkdata "$T/src" 300000
+	for cols in 60 40; do
+		rm -f "$T/fifo" "$T/dst"
+		mkfifo "$T/fifo"
+		timeout 20 script -qfec "stty cols $cols; '$ZCP' -p -n 300000 - '$T/dst' < '$T/fifo'" /dev/null \
+			< /dev/null > "$T/tty" &
+		pid=$!
+		exec 7>"$T/fifo"
+		head -c 100000 "$T/src" >&7
+		wait_for size_is "$T/dst" 100000
+		wait_for grep -q $'\rzcp: 100 kB' "$T/tty"
+		n=$(redraws "$T/tty")
+		wait_for at_least redraws "$T/tty" $((n + 2))
+		tail -c 200000 "$T/src" >&7
+		exec 7>&-
+		wait "$pid"
+		cmp "$T/src" "$T/dst"
+		# Every piece between carriage returns but the final report
+		# (printed once, on a line of its own) is narrower than the
+		# terminal.
+		tr '\r' '\n' < "$T/tty" | grep -v 'copied, [0-9]*\.[0-9]\{6\} s' > "$T/live"
+		[ "$(awk -v c="$cols" 'length($0) >= c' "$T/live" | wc -l)" -eq 0 ]
+		grep -q 'zcp: 300000 bytes (300 kB, 293 KiB) copied, [0-9]*\.[0-9]\{6\} s' "$T/tty"
+		# 60 columns hold the short form whole: amount, time, rate,
+		# percent, ETA.
+		[ "$cols" -lt 60 ] ||
+			grep -aq $'\rzcp: 100 kB copied, [0-9.]* s, [0-9.]* [kMG]\\?B/s, 33%, ETA [0-9:]*\r' "$T/tty"
+	done
 }
 
 @test "--progress knows the size of a file SRC: percent and ETA" {
