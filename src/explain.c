@@ -1,7 +1,10 @@
 /* explain.c: --explain. Says what SRC and DST are, which methods can
  * serve them and which auto would take, from the same supports() calls
  * the copy makes, and touches nothing: DST is only looked at. */
+#include <errno.h>
+#include <libgen.h>
 #include <stdio.h>
+#include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -63,6 +66,28 @@ static int in_plan(const struct copy *c, const struct method *x)
 	return 0;
 }
 
+/* What --explain says of a path DST that does not exist: that a copy
+ * would create it, or why it could not (no such directory, say). */
+static const char *absent(const struct endpoint *d)
+{
+	static char why[160];
+	char dir[4096];
+	struct stat st;
+	int err;
+
+	if (snprintf(dir, sizeof dir, "%s", d->path) >= (int)sizeof dir)
+		return " (does not exist)";
+	if (stat(dirname(dir), &st) < 0)
+		err = errno;
+	else
+		err = S_ISDIR(st.st_mode) ? 0 : ENOTDIR;
+	if (!err)
+		return " (does not exist: a copy would create it)";
+	snprintf(why, sizeof why, " (does not exist, and a copy could not"
+		 " create it: %s)", strerror(err));
+	return why;
+}
+
 static void text(const struct options *o, const struct copy *c)
 {
 	const struct method *const *m;
@@ -75,7 +100,7 @@ static void text(const struct options *o, const struct copy *c)
 	if (bytes >= 0)
 		printf(", %lld bytes to copy", (long long)bytes);
 	printf("\nDST %s: %s%s\n", o->dst.text, endpoint_kind_name(o->dst.kind),
-	       exists == 0 ? " (does not exist: a copy would create it)"
+	       exists == 0 ? absent(&o->dst)
 	       : exists == 1 && o->dst.kind == KIND_FILE
 		       ? (o->append || o->seek_set ? " (exists: a copy would"
 			  " write into it)" : " (exists: a copy would replace"

@@ -134,6 +134,11 @@ can_serve() {
 	assert_line "SRC $T/src: file, 4096 bytes to copy"
 	assert_line "DST $T/dst: file (does not exist: a copy would create it)"
 	assert_line --regexp '^auto would use [a-z_]+'
+	# A DST in a directory that is not there: said so, nothing made.
+	run "$ZCP" --explain "$T/src" "$T/nodir/dst"
+	assert_success
+	assert_line "DST $T/nodir/dst: file (does not exist, and a copy could not create it: No such file or directory)"
+	[ ! -e "$T/nodir" ]
 	# An existing DST is left byte-identical, a socket peer never hears.
 	mkdata "$T/dst" 100
 	cp "$T/dst" "$T/orig"
