@@ -319,24 +319,38 @@ with open(sys.argv[1], "wb") as f:
 ' "$2" > "$T/peer.out" 3>&-
 }
 
+# to_talker KIND AGAIN [OPTION...]: zcp OPTION... sends $T/src to a
+# talker KIND peer (AGAIN, $DELAY and $NOREAD as talker takes them) that
+# reads into $T/got; run's status and stderr are zcp's, the peer has
+# ended when it returns.
+to_talker() {
+	local kind=$1 again=$2 ppid to
+	shift 2
+	rm -f "$T/port" "$T/sock" "$T/got" "$T/peer.out"
+	talker "$kind" "$T/got" "$again" 3>&- &
+	ppid=$!
+	wait_path "$T/port"
+	if [ "$kind" = tcp ]; then to=tcp:127.0.0.1:$(cat "$T/port"); else to=unix:$T/sock; fi
+	run --separate-stderr timeout 20 "$ZCP" "$@" "$T/src" "$to"
+	wait "$ppid"
+	echo "$kind $*: status $status: $stderr; peer: $(cat "$T/peer.out")"
+}
+
+# got_all BYTES: zcp succeeded and the peer read all of $T/src to its end.
+got_all() {
+	assert_success
+	[ "$(cat "$T/peer.out")" = "EOF $1" ]
+	cmp "$T/src" "$T/got"
+}
+
 @test "a peer that greets and then reads: zcp reads the greeting away, so closing does not reset the connection" {
 	# More than the socket buffers hold: zcp is still sending when the
-	# greeting arrives.
+	# greeting arrives. The peer then waits until zcp has sent everything
+	# it can into the socket buffers, and reads to end of file.
 	mkdata "$T/src" 30000000
 	for dst in tcp unix; do
-		rm -f "$T/port" "$T/sock" "$T/got" "$T/peer.out"
-		# The peer sends a line, waits until zcp has sent everything it
-		# can into the socket buffers, then reads to end of file.
-		talker $dst "$T/got" &
-		ppid=$!
-		wait_path "$T/port"
-		if [ $dst = tcp ]; then to=tcp:127.0.0.1:$(cat "$T/port"); else to=unix:$T/sock; fi
-		run --separate-stderr "$ZCP" "$T/src" "$to"
-		wait "$ppid"
-		echo "$dst: $stderr; peer: $(cat "$T/peer.out")"
-		assert_success
-		[ "$(cat "$T/peer.out")" = "EOF 30000000" ]
-		cmp "$T/src" "$T/got"
+		to_talker $dst ""
+		got_all 30000000
 	done
 }
 
@@ -351,17 +365,8 @@ with open(sys.argv[1], "wb") as f:
 		for m in $(methods) auto; do
 			serves "$m" file socket || continue
 			[ $dst = tcp ] || [ $m = auto ] || continue
-			rm -f "$T/port" "$T/sock" "$T/got" "$T/peer.out"
-			talker $dst "$T/got" 'STILL THERE?' &
-			ppid=$!
-			wait_path "$T/port"
-			if [ $dst = tcp ]; then to=tcp:127.0.0.1:$(cat "$T/port"); else to=unix:$T/sock; fi
-			run --separate-stderr timeout 20 "$ZCP" -m "$m" "$T/src" "$to"
-			wait "$ppid"
-			echo "$dst $m: status $status: $stderr; peer: $(cat "$T/peer.out")"
-			assert_success
-			[ "$(cat "$T/peer.out")" = "EOF 2000000" ]
-			cmp "$T/src" "$T/got"
+			to_talker $dst 'STILL THERE?' -m "$m"
+			got_all 2000000
 		done
 	done
 }
@@ -371,28 +376,14 @@ with open(sys.argv[1], "wb") as f:
 	# nothing to read away before the greeting comes.
 	mkdata "$T/src" 3000000
 	for dst in tcp unix; do
-		rm -f "$T/port" "$T/sock" "$T/got" "$T/peer.out"
-		DELAY=0.2 talker $dst "$T/got" 3>&- &
-		ppid=$!
-		wait_path "$T/port"
-		if [ $dst = tcp ]; then to=tcp:127.0.0.1:$(cat "$T/port"); else to=unix:$T/sock; fi
-		run --separate-stderr timeout 20 "$ZCP" "$T/src" "$to"
-		wait "$ppid"
-		echo "$dst: status $status: $stderr; peer: $(cat "$T/peer.out")"
-		assert_success
-		[ "$(cat "$T/peer.out")" = "EOF 3000000" ]
-		cmp "$T/src" "$T/got"
+		DELAY=0.2 to_talker $dst ""
+		got_all 3000000
 	done
 }
 
 @test "a Unix peer that closes without reading: a write error, not a copy reported whole" {
 	mkdata "$T/src" 100000
-	rm -f "$T/sock" "$T/port"
-	NOREAD=1 talker unix "$T/got" 3>&- &
-	ppid=$!
-	wait_path "$T/port"
-	run --separate-stderr timeout 20 "$ZCP" "$T/src" "unix:$T/sock"
-	wait "$ppid"
+	NOREAD=1 to_talker unix ""
 	[ "$(cat "$T/peer.out")" = closed ]
 	assert_failure 1
 	[[ "$stderr" == *"zcp: write unix:$T/sock: Connection reset by peer"* ]]
