@@ -415,6 +415,16 @@ static void prealloc_dst(void)
 
 /* Runs the named method, or for auto each that serves the pair until
  * one does not ask to fall back. */
+/* splice and sendfile answer EINVAL for a device whose write fails
+ * for a reason of its own (/dev/full: ENOSPC). A write of no bytes
+ * moves nothing and asks the device itself: its error, if it has one,
+ * is the one to report. */
+static void dst_says_why(int err)
+{
+	if (err == EINVAL && opt.dst.kind == KIND_CHR && write(cp.out, "", 0) < 0)
+		fail(SIDE_WRITE);
+}
+
 static const struct method *run_copy(void)
 {
 	const struct method *const *m;
@@ -459,6 +469,7 @@ static const struct method *run_copy(void)
 		snprintf(refusal, sizeof refusal, "the kernel refused it: %s",
 			 cp.note[0] ? cp.note : strerror(cp.fallback_errno));
 		if (opt.method) {
+			dst_says_why(cp.fallback_errno);
 			io_set_message(refusal);
 			errno = cp.fallback_errno;
 			fail(SIDE_NONE);

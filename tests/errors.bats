@@ -65,9 +65,9 @@ fails_with() {
 	mkdata "$T/src" 100000
 	for m in $(methods) auto; do
 		case $m in
-		splice | sendfile | copy_file_range)
-			# A named method is never replaced: the kernel's refusal
-			# (or the method's) is the error.
+		copy_file_range)
+			# A named method is never replaced: the method's refusal
+			# is the error.
 			run --separate-stderr "$ZCP" -m "$m" "$T/src" /dev/full
 			[ "$status" -eq 1 ] || [ "$status" -eq 2 ]
 			[[ "$stderr" == *"zcp: method $m"* ]]
