@@ -442,8 +442,6 @@ static const struct method *run_copy(void)
 	cp.verbose = opt.verbose;
 	stats_start();
 	progress_start(&cp);
-	clock_gettime(CLOCK_MONOTONIC, &t_start);
-	started = 1;
 	prealloc_dst();
 	if (!opt.method)
 		plan_prepare(&cp);
@@ -523,6 +521,9 @@ int main(int argc, char **argv)
 		return bench_run(&opt, &cp);
 	check_method();
 	open_dst();
+	/* The time reported counts reading away --offset, as dd's does. */
+	clock_gettime(CLOCK_MONOTONIC, &t_start);
+	started = 1;
 	if (skip_src(opt.src.fd, opt.offset) < 0)
 		fail(SIDE_READ);
 	m = run_copy();

@@ -213,6 +213,16 @@ run_all() {
 	range "$T/src" 1002 all | cmp - "$T/b"
 }
 
+@test "the time reported counts reading away an offset from a pipe" {
+	mkdata "$T/src" 100
+	run --separate-stderr bash -c \
+		'{ head -c 60 "$1"; sleep 1; tail -c 40 "$1"; } | "$2" --json --offset=80 - "$3"' \
+		sh "$T/src" "$ZCP" "$T/dst"
+	assert_success
+	range "$T/src" 80 all | cmp - "$T/dst"
+	jq -e '.bytes == 20 and .seconds >= 0.9' <<< "$stderr"
+}
+
 @test "offset past the end of a pipe or file copies nothing, with a warning as dd gives" {
 	mkdata "$T/src" 1000
 	run --separate-stderr bash -c "cat '$T/src' | '$ZCP' --offset=5000 - '$T/dst'"
