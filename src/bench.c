@@ -331,14 +331,17 @@ static double cpu_per_gib(const struct result *r)
 
 static void table(const struct options *o, struct result *r, int n)
 {
-	long long bytes = 0;
+	long long bytes = -1;
+	char size[40] = "no method copied";
 
 	for (int i = 0; i < n; i++)
 		if (r[i].ok && r[i].last_bytes > bytes)
 			bytes = r[i].last_bytes;
-	fprintf(stderr, "zcp: bench %s to %s, %lld bytes, %d run%s per"
-		" method\n", endpoint_kind_name(o->src.kind),
-		endpoint_kind_name(o->dst.kind), bytes, o->bench,
+	if (bytes >= 0)
+		snprintf(size, sizeof size, "%lld bytes", bytes);
+	fprintf(stderr, "zcp: bench %s to %s, %s, %d run%s per method\n",
+		endpoint_kind_name(o->src.kind),
+		endpoint_kind_name(o->dst.kind), size, o->bench,
 		o->bench == 1 ? "" : "s");
 	fprintf(stderr, "%-16s %12s %12s %12s %10s %9s\n", "method",
 		"median MB/s", "min MB/s", "max MB/s", "cpu s/GiB", "syscalls");

@@ -356,6 +356,7 @@ as_nobody() {
 	mkdata "$T/src" 1000
 	run --separate-stderr "$ZCP" --bench=1 "$T/src" "$T/nodir/dst"
 	assert_failure 1
+	[[ "$stderr" == "zcp: bench file to file, no method copied, 1 run per method"$'\n'* ]]
 	n=0
 	for m in $(methods); do
 		can_serve "$m" "$T/src" "$T/dst" || continue
