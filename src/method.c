@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "io.h"
 #include "method.h"
 
 /* The default order; src/plan.c reorders it per pair of endpoints from
@@ -50,6 +51,12 @@ void method_advance(struct copy *c, size_t n)
 {
 	if (c->count >= 0)
 		c->count -= (off_t)n;
+}
+
+void method_moved(struct copy *c, size_t n)
+{
+	io_count_add(&c->done, (off_t)n);
+	method_advance(c, n);
 }
 
 int method_unsupported(int err)

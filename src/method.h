@@ -89,8 +89,11 @@ size_t method_chunk(const struct copy *c);
 void method_pass(struct copy *c, const struct method *m, int err,
 		 const char *why);
 
-/* Accounts n bytes moved. */
+/* Takes n bytes read off the count left to copy. */
 void method_advance(struct copy *c, size_t n);
+
+/* n bytes reached DST in one call: counted as done, and advanced. */
+void method_moved(struct copy *c, size_t n);
 
 /* 1 if err from a first call means "this call cannot serve the pair"
  * (ENOSYS, EINVAL, EXDEV, EOPNOTSUPP, EBADF as for O_APPEND...), so that

@@ -71,8 +71,7 @@ static int sf_copy(struct copy *c)
 			break;
 		}
 		first = 0;
-		io_count_add(&c->done, n);
-		method_advance(c, (size_t)n);
+		method_moved(c, (size_t)n);
 	}
 	int saved = errno;
 	if (lseek(c->in, pos, SEEK_SET) < 0 && rc == COPY_DONE) {

@@ -124,8 +124,7 @@ static int splice_direct(struct copy *c)
 			break;
 		}
 		first = 0;
-		io_count_add(&c->done, n);
-		method_advance(c, (size_t)n);
+		method_moved(c, (size_t)n);
 	}
 	return COPY_DONE;
 }
