@@ -5,12 +5,12 @@
 
 load helper
 
-# json FILE FILTER: applies the jq FILTER to the JSON object on the last
-# line of FILE (which must parse) and prints the result, compact.
+# json TEXT FILTER: applies the jq FILTER to the JSON object on the last
+# line of TEXT (which must parse) and prints the result, compact.
 json() {
-	local file=$1
+	local text=$1
 	shift
-	tail -n 1 "$file" | jq -ce "$@"
+	tail -n 1 <<< "$text" | jq -ce "$@"
 }
 
 # wait_for CMD...: polls CMD until it succeeds (bounded: 10 s).
@@ -44,15 +44,14 @@ can_serve() {
 		cmp "$T/src" "$T/dst"
 		[ -z "$output" ]
 		[ "$(printf '%s\n' "$stderr" | wc -l)" -eq 1 ]
-		printf '%s\n' "$stderr" > "$T/j"
-		[ "$(json "$T/j" '[.version, .ok, .bytes, .pending, .error]')" = '[1,true,300001,0,null]' ]
-		[ "$(json "$T/j" '[.src, .dst]')" = "[{\"operand\":\"$T/src\",\"kind\":\"file\"},{\"operand\":\"$T/dst\",\"kind\":\"file\"}]" ]
-		method=$(json "$T/j" -r .method)
+		[ "$(json "$stderr" '[.version, .ok, .bytes, .pending, .error]')" = '[1,true,300001,0,null]' ]
+		[ "$(json "$stderr" '[.src, .dst]')" = "[{\"operand\":\"$T/src\",\"kind\":\"file\"},{\"operand\":\"$T/dst\",\"kind\":\"file\"}]" ]
+		method=$(json "$stderr" -r .method)
 		methods | grep -qx "$method"
 		[ "$m" = auto ] || [ "$method" = "$m" ]
-		json "$T/j" '.syscalls > 0 and .bsize > 0 and .seconds >= 0 and .user_cpu >= 0 and .sys_cpu >= 0'
-		json "$T/j" '.seconds == 0 or ((.rate * .seconds - .bytes) | fabs) <= 0.01 * .bytes'
-		[ "$(json "$T/j" 'keys')" = '["bsize","bytes","dst","error","method","note","ok","passed_over","pending","pipe_size","queue_depth","rate","seconds","src","sys_cpu","syscalls","user_cpu","version"]' ]
+		json "$stderr" '.syscalls > 0 and .bsize > 0 and .seconds >= 0 and .user_cpu >= 0 and .sys_cpu >= 0'
+		json "$stderr" '.seconds == 0 or ((.rate * .seconds - .bytes) | fabs) <= 0.01 * .bytes'
+		[ "$(json "$stderr" 'keys')" = '["bsize","bytes","dst","error","method","note","ok","passed_over","pending","pipe_size","queue_depth","rate","seconds","src","sys_cpu","syscalls","user_cpu","version"]' ]
 	done
 }
 
@@ -60,43 +59,39 @@ can_serve() {
 	mkdata "$T/src" 100000
 	cat "$T/src" | "$ZCP" --json - - 2>"$T/j" | cat > "$T/dst"
 	cmp "$T/src" "$T/dst"
-	[ "$(json "$T/j" '[.src.kind, .dst.kind, .bytes]')" = '["pipe","pipe",100000]' ]
-	json "$T/j" '.pipe_size >= 4096'
+	[ "$(json "$(< "$T/j")" '[.src.kind, .dst.kind, .bytes]')" = '["pipe","pipe",100000]' ]
+	json "$(< "$T/j")" '.pipe_size >= 4096'
 	"$ZCP" --json "$T/src" "$T/dst" 2>"$T/j"
-	[ "$(json "$T/j" .pipe_size)" = null ]
+	[ "$(json "$(< "$T/j")" .pipe_size)" = null ]
 }
 
 @test "--json on failure: ok false, the side, the operand, exit 1" {
 	mkdata "$T/src" 1000
 	run --separate-stderr "$ZCP" --json "$T/src" "$T/no/such/dir"
 	assert_failure 1
-	printf '%s\n' "$stderr" > "$T/j"
 	[ "$(printf '%s\n' "$stderr" | wc -l)" -eq 1 ]
-	[ "$(json "$T/j" '[.ok, .bytes, .error.side, .error.operand, .error.message, .error.errno, .error.signal]')" = \
+	[ "$(json "$stderr" '[.ok, .bytes, .error.side, .error.operand, .error.message, .error.errno, .error.signal]')" = \
 		"[false,0,\"write\",\"$T/no/such/dir\",\"No such file or directory\",2,null]" ]
 	run --separate-stderr "$ZCP" --json "$T/missing" "$T/dst"
 	assert_failure 1
-	printf '%s\n' "$stderr" > "$T/j"
-	[ "$(json "$T/j" '[.error.side, .error.operand]')" = "[\"read\",\"$T/missing\"]" ]
+	[ "$(json "$stderr" '[.error.side, .error.operand]')" = "[\"read\",\"$T/missing\"]" ]
 	[ ! -e "$T/dst" ]
 }
 
 @test "--json: an endpoint never opened has kind null, or socket by its address" {
 	run --separate-stderr "$ZCP" --json "$T/missing" /dev/null
 	assert_failure 1
-	printf '%s\n' "$stderr" > "$T/j"
-	[ "$(json "$T/j" '[.src.kind, .dst.kind, .error.side]')" = '[null,null,"read"]' ]
+	[ "$(json "$stderr" '[.src.kind, .dst.kind, .error.side]')" = '[null,null,"read"]' ]
 	run --separate-stderr "$ZCP" --json "$T/missing" "unix:$T/sock"
 	assert_failure 1
-	printf '%s\n' "$stderr" > "$T/j"
-	[ "$(json "$T/j" '[.src.kind, .dst.kind]')" = '[null,"socket"]' ]
+	[ "$(json "$stderr" '[.src.kind, .dst.kind]')" = '[null,"socket"]' ]
 	# A listener stopped before any peer came: a socket all the same.
 	timeout 20 "$ZCP" --json tcp-listen:0 "$T/dst" 2>"$T/err" 3>&- &
 	pid=$!
 	wait_port "$T/err" >/dev/null
 	kill -TERM "$(pgrep -P "$pid")"
 	wait "$pid" || true
-	[ "$(json "$T/err" '[.src.kind, .dst.kind, .error.signal]')" = '["socket",null,15]' ]
+	[ "$(json "$(< "$T/err")" '[.src.kind, .dst.kind, .error.signal]')" = '["socket",null,15]' ]
 	[ ! -e "$T/dst" ]
 }
 
@@ -105,10 +100,9 @@ can_serve() {
 	mkdata "$name" 10
 	run --separate-stderr "$ZCP" --json "$name" "$T/dst"
 	assert_success
-	printf '%s\n' "$stderr" > "$T/j"
 	# The byte 0xff is written as \u00ff, which jq reads as U+00FF.
-	grep -qF 'a\"b\\c\td\u0001e\u00fff"' "$T/j"
-	[ "$(json "$T/j" -j .src.operand)" = "$(printf '%s/a"b\\c\td\001e\303\277f' "$T")" ]
+	grep -qF 'a\"b\\c\td\u0001e\u00fff"' <<< "$stderr"
+	[ "$(json "$stderr" -j .src.operand)" = "$(printf '%s/a"b\\c\td\001e\303\277f' "$T")" ]
 }
 
 @test "-v names the method, the kinds, CPU time, system calls and sizes" {
@@ -174,19 +168,18 @@ can_serve() {
 	for dst in "$T/dst" /dev/null; do
 		run "$ZCP" --explain --json "$T/src" "$dst"
 		assert_success
-		printf '%s\n' "$output" > "$T/j"
 		[ ! -e "$T/dst" ]
 		want=
 		for m in $(methods); do
 			if can_serve "$m" "$T/src" "$dst"; then want="$want $m"; fi
 			rm -f "$T/dst"
 		done
-		got=$(json "$T/j" -r '.methods[] | select(.serves) | " " + .method' | tr -d '\n')
+		got=$(json "$output" -r '.methods[] | select(.serves) | " " + .method' | tr -d '\n')
 		[ "$got" = "$want" ]
 		# auto's choice is the method a real run of auto uses.
 		ran=$("$ZCP" -v "$T/src" "$dst" 2>&1 | sed -n 's/^zcp: method \([a-z_]*\),.*/\1/p')
 		[ -n "$ran" ]
-		[ "$(json "$T/j" -r .auto)" = "$ran" ]
+		[ "$(json "$output" -r .auto)" = "$ran" ]
 		rm -f "$T/dst"
 	done
 }
@@ -201,8 +194,7 @@ can_serve() {
 	run --separate-stderr "$ZCP" --explain --json "$T/missing" "$T/dst"
 	assert_failure 1
 	[ -z "$stderr" ]
-	printf '%s\n' "$output" > "$T/j"
-	[ "$(json "$T/j" '[.src.kind, .dst_exists, .bytes, .methods, .auto, .error.side, .error.operand, .error.message, .error.errno]')" = \
+	[ "$(json "$output" '[.src.kind, .dst_exists, .bytes, .methods, .auto, .error.side, .error.operand, .error.message, .error.errno]')" = \
 		"[null,false,null,[],null,\"read\",\"$T/missing\",\"No such file or directory\",2]" ]
 	run --separate-stderr "$ZCP" --explain "$T/d" "$T/dst"
 	assert_failure 1
@@ -210,8 +202,7 @@ can_serve() {
 	assert_equal "$stderr" "zcp: read $T/d: Is a directory"
 	run --separate-stderr "$ZCP" --explain --json "$T/d" "$T/dst"
 	assert_failure 1
-	printf '%s\n' "$output" > "$T/j"
-	[ "$(json "$T/j" '[.src.kind, .error.errno]')" = '["directory",21]' ]
+	[ "$(json "$output" '[.src.kind, .error.errno]')" = '["directory",21]' ]
 	run --separate-stderr "$ZCP" --explain "$T/src" "$T/src"
 	assert_failure 1
 	[ -z "$output" ]
@@ -219,14 +210,12 @@ can_serve() {
 	run --separate-stderr "$ZCP" --explain --json "$T/src" "$T/src"
 	assert_failure 1
 	[ -z "$stderr" ]
-	printf '%s\n' "$output" > "$T/j"
-	[ "$(json "$T/j" '[.error.side, .error.message]')" = '["write","SRC and DST are the same file"]' ]
+	[ "$(json "$output" '[.error.side, .error.message]')" = '["write","SRC and DST are the same file"]' ]
 	[ ! -e "$T/dst" ]
 	# A plan that could be made has no error.
 	run --separate-stderr "$ZCP" --explain --json "$T/src" "$T/dst"
 	assert_success
-	printf '%s\n' "$output" > "$T/j"
-	[ "$(json "$T/j" '.error')" = null ]
+	[ "$(json "$output" '.error')" = null ]
 }
 
 @test "--explain reports a failed write to stdout" {
@@ -250,14 +239,12 @@ can_serve() {
 	refute_output --partial "auto would use"
 	run --separate-stderr "$ZCP" --explain --json "$T/src" "$T/d"
 	assert_success
-	printf '%s\n' "$output" > "$T/j"
-	[ "$(json "$T/j" '[.dst.kind, .auto, ([.methods[] | select(.serves)] | length), .methods[0].reason]')" = \
+	[ "$(json "$output" '[.dst.kind, .auto, ([.methods[] | select(.serves)] | length), .methods[0].reason]')" = \
 		'["directory",null,0,"zcp copies into a file, not into a directory"]' ]
 	# And the copy fails as the plan says.
 	run --separate-stderr "$ZCP" --json "$T/src" "$T/d"
 	assert_failure 1
-	printf '%s\n' "$stderr" > "$T/j"
-	[ "$(json "$T/j" '[.dst.kind, .error.side, .error.message]')" = '["directory","write","Is a directory"]' ]
+	[ "$(json "$stderr" '[.dst.kind, .error.side, .error.message]')" = '["directory","write","Is a directory"]' ]
 	[ -z "$(ls "$T/d")" ]
 	run --separate-stderr "$ZCP" --bench=1 "$T/src" "$T/d"
 	assert_failure 2
@@ -295,10 +282,9 @@ bench_methods() {
 	mkdata "$T/src" 100000
 	run --separate-stderr "$ZCP" --bench=3 --json "$T/src" /dev/null
 	assert_success
-	printf '%s\n' "$stderr" > "$T/j"
-	json "$T/j" '.bench.methods | all(.ok and .bytes == 100000 and (.seconds | length) == 3 and .min_rate <= .median_rate and .median_rate <= .max_rate)'
-	json "$T/j" '[.bench.methods[].median_rate] | . == (sort | reverse)'
-	json "$T/j" '(.bench.methods | length) > 0 and .bench.runs == 3'
+	json "$stderr" '.bench.methods | all(.ok and .bytes == 100000 and (.seconds | length) == 3 and .min_rate <= .median_rate and .median_rate <= .max_rate)'
+	json "$stderr" '[.bench.methods[].median_rate] | . == (sort | reverse)'
+	json "$stderr" '(.bench.methods | length) > 0 and .bench.runs == 3'
 }
 
 @test "--bench to a TCP peer reconnects for every run" {
@@ -366,8 +352,7 @@ as_nobody() {
 	[ "$n" -gt 0 ]
 	run --separate-stderr "$ZCP" --bench=1 --json -m rw "$T/src" "$T/nodir/dst"
 	assert_failure 1
-	printf '%s\n' "$stderr" > "$T/j"
-	[ "$(json "$T/j" -r '.bench.methods[0].error')" = "write $T/nodir/dst: No such file or directory" ]
+	[ "$(json "$stderr" -r '.bench.methods[0].error')" = "write $T/nodir/dst: No such file or directory" ]
 	[ ! -e "$T/nodir" ]
 }
 
