@@ -530,11 +530,13 @@ int main(int argc, char **argv)
 	if (io_signal)
 		fail(SIDE_READ);	/* reports, then dies by the signal */
 	stop_ticking();		/* no call of the copy is left to interrupt */
-	progress_stop();
 	stats_end(&cp);
 	/* Before finish_dst closes a descriptor they may have been set on. */
 	restore_flags();
+	/* The progress line and SIGUSR1 go on while a socket peer takes
+	 * the last bytes, or --fsync waits for the disk. */
 	finish_dst();
+	progress_stop();
 	if (io_signal)
 		fail(SIDE_WRITE);
 	secs = elapsed();

@@ -40,6 +40,17 @@ wait_port() {
 	return 1
 }
 
+# wait_for CMD...: polls CMD until it succeeds (bounded: 10 s).
+wait_for() {
+	local i
+	for i in $(seq 1 200); do
+		"$@" && return 0
+		sleep 0.05
+	done
+	echo "never true: $*" >&2
+	return 1
+}
+
 # wait_path PATH: waits until PATH exists.
 wait_path() {
 	local i

@@ -13,17 +13,6 @@ json() {
 	tail -n 1 <<< "$text" | jq -ce "$@"
 }
 
-# wait_for CMD...: polls CMD until it succeeds (bounded: 10 s).
-wait_for() {
-	local i
-	for i in $(seq 1 200); do
-		"$@" && return 0
-		sleep 0.05
-	done
-	echo "never true: $*" >&2
-	return 1
-}
-
 listening() { [ -n "$(ss -ltnH "sport = :$1" 2>/dev/null)" ]; }
 
 size_is() { [ "$(stat -c %s "$1" 2>/dev/null)" = "$2" ]; }

@@ -422,6 +422,9 @@ while not os.path.exists(os.environ["PORTFILE"] + ".stop"):
 	t2=$(cpu_ticks "$zpid")
 	echo "ticks $t1 -> $t2 of $(getconf CLK_TCK) a second"
 	[ $((t2 - t1)) -le $(($(getconf CLK_TCK) / 20)) ]
+	# SIGUSR1 still prints the progress line while zcp waits.
+	kill -USR1 "$zpid"
+	wait_for grep -q '^zcp: 2000000 bytes .* copied, ' "$T/err"
 	kill -TERM "$zpid"
 	st=0
 	wait "$tpid" || st=$?
@@ -429,7 +432,7 @@ while not os.path.exists(os.environ["PORTFILE"] + ".stop"):
 	wait "$ppid"
 	echo "status $st: $(cat "$T/err")"
 	[ "$st" -eq 143 ]
-	grep -q '^zcp: 2000000 bytes (2.00 MB, 1.91 MiB) copied' "$T/err"
+	[ "$(grep -c '^zcp: 2000000 bytes (2.00 MB, 1.91 MiB) copied' "$T/err")" -eq 2 ]
 }
 
 @test "unix-listen: the path appears only once zcp listens on it, so a peer waiting for it is never refused" {
