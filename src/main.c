@@ -122,10 +122,14 @@ static void __attribute__((noreturn)) fail(enum side side)
 		(void)!ftruncate(opt.dst.fd, prealloc_size);
 	if (side == SIDE_WRITE && err == EPIPE && !sigpipe_ignored &&
 	    opt.dst.kind == KIND_PIPE) {
-		/* Like cat: a reader that went away ends us quietly. */
-		cleanup();
-		signal(SIGPIPE, SIG_DFL);
-		raise(SIGPIPE);
+		/* Like cat: a reader that went away ends us by SIGPIPE,
+		 * quietly unless --json asked for a report whatever comes. */
+		sig = e.sig = SIGPIPE;
+		if (!opt.json) {
+			cleanup();
+			signal(sig, SIG_DFL);
+			raise(sig);
+		}
 	}
 	if (opt.explain)
 		explain_error(&opt, &e);	/* no copy to report */

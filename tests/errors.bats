@@ -142,6 +142,13 @@ fails_with() {
 		[ "$st" -eq 141 ]
 		[ ! -s "$T/err" ]
 		range "$T/src" 0 10 | cmp - "$T/out"
+		# --json asked for a report whatever comes: it has one.
+		"$ZCP" --json -m "$m" "$T/src" - 2>"$T/err" | head -c 10 > "$T/out"
+		st=${PIPESTATUS[0]}
+		[ "$st" -eq 141 ]
+		jq -e '.ok == false and .bytes >= 10 and .bytes + .pending <= 5000000 and
+			.error == {"side": "write", "operand": "-", "message": "Broken pipe",
+			"errno": 32, "signal": 13}' "$T/err"
 	done
 }
 
