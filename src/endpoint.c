@@ -537,8 +537,14 @@ void endpoint_guard(struct endpoint *src, struct endpoint *dst)
 	for (int fd = 0; fd < 3; fd++) {
 		if (!is_closed(fd))
 			continue;
-		/* Lower descriptors are open, so this takes fd itself. */
-		int n = open("/dev/null", fd ? O_WRONLY : O_RDONLY);
+		/* Lower descriptors are open, so this takes fd itself. A
+		 * socket, not /dev/null: opening /dev/stdout, /dev/stdin or
+		 * /proc/self/fd/N of it fails (ENXIO), where /dev/null
+		 * would take the bytes, or give none, and report success. */
+		int n = socket(AF_UNIX, SOCK_DGRAM, 0);
+
+		if (n < 0)
+			n = open("/dev/null", fd ? O_WRONLY : O_RDONLY);
 
 		if (n == fd)
 			stdio_closed[fd] = 1;

@@ -78,8 +78,9 @@ void endpoint_cleanup(struct endpoint *e);
 
 const char *endpoint_kind_name(enum endpoint_kind k);
 
-/* Fills any of 0, 1, 2 that is closed with /dev/null, so that no
- * descriptor zcp or a library opens takes its place, and notes an fd:N
+/* Fills any of 0, 1, 2 that is closed with a socket that no open(2)
+ * reaches, so that no descriptor zcp or a library opens takes its
+ * place and /dev/stdout names nothing, and notes an fd:N
  * operand whose N is closed: "-" and fd:N still see such a descriptor as
  * closed, whatever zcp opens there later. Call before opening anything. */
 void endpoint_guard(struct endpoint *src, struct endpoint *dst);
