@@ -152,6 +152,25 @@ can_serve() {
 	refute_output --partial listening
 }
 
+@test "--explain: a DST on a read-only file system is one a copy could not write" {
+	mkdata "$T/src" 100
+	mkdir "$T/mnt"
+	mount -t tmpfs -o size=1M zcp-test "$T/mnt" 2>/dev/null || skip "cannot mount a tmpfs here"
+	echo old > "$T/mnt/f"
+	mount -o remount,ro "$T/mnt" || { umount "$T/mnt"; skip "cannot remount read-only"; }
+	# The mount goes before any check can fail: plans and copy first.
+	"$ZCP" --explain "$T/src" "$T/mnt/f" > "$T/plan_f" 2>&1 && ok_f=1
+	"$ZCP" --explain "$T/src" "$T/mnt/new" > "$T/plan_new" 2>&1 && ok_new=1
+	run --separate-stderr "$ZCP" "$T/src" "$T/mnt/f"
+	umount "$T/mnt"
+	# What the copy meets, the plan says.
+	assert_failure 1
+	[[ "$stderr" == *"zcp: write $T/mnt/f: Read-only file system" ]]
+	[ "$ok_f" = 1 ] && [ "$ok_new" = 1 ]
+	grep -Fx "DST $T/mnt/f: file (exists, and a copy could not write to it: Read-only file system)" "$T/plan_f"
+	grep -Fx "DST $T/mnt/new: file (does not exist, and a copy could not create it: Read-only file system)" "$T/plan_new"
+}
+
 @test "--explain and --bench with a FIFO SRC answer without opening it" {
 	mkfifo "$T/fifo"
 	# Opening it would wait for a writer: the timeout would end that.
