@@ -220,16 +220,14 @@ static void short_skip(off_t skipped)
 }
 
 /* Where a file SRC ends, read from start on: its size, unless the
- * bytes disagree with it (a /proc file says 0 whatever it holds, a
- * sysfs file 4096); then the end is found by reading. */
+ * bytes disagree with it; then the end is found by reading. */
 static off_t src_end(int fd, off_t start, off_t size)
 {
 	char buf[65536];
 	off_t end = start;
 	ssize_t n;
 
-	if ((size == 0 || pread(fd, buf, 1, size - 1) == 1) &&
-	    pread(fd, buf, 1, size) == 0)
+	if (endpoint_file_size(fd, size) == size)
 		return size;
 	while ((n = pread(fd, buf, sizeof buf, end)) > 0)
 		end += n;

@@ -152,6 +152,22 @@ can_serve() {
 	refute_output --partial listening
 }
 
+@test "--explain: a /proc file, whose size says 0, has no byte count but --count's" {
+	run --separate-stderr "$ZCP" --explain /proc/version "$T/dst"
+	assert_success
+	assert_line "SRC /proc/version: file"
+	run --separate-stderr "$ZCP" --explain -n 10 /proc/version "$T/dst"
+	assert_success
+	assert_line "SRC /proc/version: file, 10 bytes to copy"
+	run --separate-stderr "$ZCP" --explain --json /proc/version "$T/dst"
+	assert_success
+	[ "$(jq -c .bytes <<< "$output")" = null ]
+	# An empty file's size is what it holds.
+	: > "$T/empty"
+	run --separate-stderr "$ZCP" --explain "$T/empty" "$T/dst"
+	assert_line "SRC $T/empty: file, 0 bytes to copy"
+}
+
 @test "--explain: a DST on a read-only file system is one a copy could not write" {
 	mkdata "$T/src" 100
 	mkdir "$T/mnt"
