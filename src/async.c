@@ -88,6 +88,7 @@ struct run {
 	struct range *ahead;
 	int nahead;
 	int out_limited;	/* want was cut short for DST's offsets */
+	int in_limited;		/* want was cut short for SRC's offsets */
 	int queued, inflight;
 	int err;		/* errno of the first failure, 0: none */
 	enum side err_side;
@@ -840,8 +841,9 @@ static void teardown(struct run *r)
 }
 
 /* Keeps every offset a request or a tail computes (start + at + a block
- * and its alignment) below the largest off_t, where nothing can be read
- * and no file grows, by cutting r->want short there. */
+ * and its alignment) below the largest off_t, where no file grows, by
+ * cutting r->want short there. A sparse file (tmpfs) can still hold
+ * bytes in the margin: see async_copy. */
 static void limit(struct run *r)
 {
 	off_t margin = (off_t)(r->bsize + 2 * (r->in.align > r->out.align
@@ -857,9 +859,22 @@ static void limit(struct run *r)
 			       ? INT64_MAX - margin - e[i]->start : 0;
 		if (r->want < 0 || r->want > room) {
 			r->want = room;
+			r->in_limited = i == 0;
 			r->out_limited = i == 1;
 		}
 	}
+}
+
+static int src_has_byte(struct run *r, off_t at)
+{
+	char b;
+	ssize_t n;
+
+	while ((n = pread(r->in.fd, &b, 1, at)) < 0 && errno == EINTR &&
+	       !io_signal)
+		;
+	io_syscalls++;
+	return n == 1;
 }
 
 int async_copy(struct copy *c, const struct async_ops *ops)
@@ -898,6 +913,11 @@ int async_copy(struct copy *c, const struct async_ops *ops)
 	if (!r.err && !r.rerr && r.out_limited && r.eof < 0 &&
 	    r.next == r.want)
 		fail_run(&r, SIDE_WRITE, EFBIG);
+	/* Stopped by limit on SRC's side with bytes still there: not a
+	 * copy to report as complete. */
+	if (!r.err && !r.rerr && r.in_limited && r.eof < 0 &&
+	    r.next == r.want && src_has_byte(&r, r.in.start + r.want))
+		fail_run(&r, SIDE_READ, EOVERFLOW);
 	/* Nothing is in flight now, also after an error or a signal. */
 	tails(&r);
 	/* What a failing stream SRC delivered is written: now it fails. */

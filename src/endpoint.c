@@ -537,8 +537,14 @@ void endpoint_guard(struct endpoint *src, struct endpoint *dst)
 	for (int fd = 0; fd < 3; fd++) {
 		if (!is_closed(fd))
 			continue;
-		/* Lower descriptors are open, so this takes fd itself. */
-		int n = open("/dev/null", fd ? O_WRONLY : O_RDONLY);
+		/* Lower descriptors are open, so this takes fd itself. A
+		 * socket, not /dev/null: opening /dev/stdout, /dev/stdin or
+		 * /proc/self/fd/N of it fails (ENXIO), where /dev/null
+		 * would take the bytes, or give none, and report success. */
+		int n = socket(AF_UNIX, SOCK_DGRAM, 0);
+
+		if (n < 0)
+			n = open("/dev/null", fd ? O_WRONLY : O_RDONLY);
 
 		if (n == fd)
 			stdio_closed[fd] = 1;
@@ -640,13 +646,23 @@ int endpoint_open_dst(struct endpoint *e, int append)
 	return e->fd < 0 ? -1 : 0;
 }
 
+off_t endpoint_file_size(int fd, off_t st_size)
+{
+	char b;
+
+	if ((st_size == 0 || pread(fd, &b, 1, st_size - 1) == 1) &&
+	    pread(fd, &b, 1, st_size) == 0)
+		return st_size;
+	return -1;
+}
+
 off_t endpoint_remaining(const struct endpoint *e, off_t skip, off_t count)
 {
 	off_t size = -1, pos;
 	uint64_t blk;
 
 	if (e->fd >= 0 && e->kind == KIND_FILE)
-		size = e->st.st_size;
+		size = endpoint_file_size(e->fd, e->st.st_size);
 	else if (e->fd >= 0 && e->kind == KIND_BLK &&
 		 ioctl(e->fd, BLKGETSIZE64, &blk) == 0)
 		size = (off_t)blk;

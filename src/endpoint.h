@@ -64,6 +64,11 @@ int endpoint_open_dst(struct endpoint *e, int append);
 /* Fills st and kind from the open descriptor. Returns 0 or -1. */
 int endpoint_classify(struct endpoint *e);
 
+/* A regular file's size from fstat (st_size) as its bytes confirm it,
+ * or -1 when they do not: a /proc file says 0 whatever it holds, a
+ * sysfs file 4096, and a file may grow. */
+off_t endpoint_file_size(int fd, off_t st_size);
+
 /* The bytes a copy from e would move: what the file or block device
  * holds past its current position and then SKIP more bytes, bounded by
  * COUNT (-1: no bound); -1 when neither tells. */
@@ -78,8 +83,9 @@ void endpoint_cleanup(struct endpoint *e);
 
 const char *endpoint_kind_name(enum endpoint_kind k);
 
-/* Fills any of 0, 1, 2 that is closed with /dev/null, so that no
- * descriptor zcp or a library opens takes its place, and notes an fd:N
+/* Fills any of 0, 1, 2 that is closed with a socket that no open(2)
+ * reaches, so that no descriptor zcp or a library opens takes its
+ * place and /dev/stdout names nothing, and notes an fd:N
  * operand whose N is closed: "-" and fd:N still see such a descriptor as
  * closed, whatever zcp opens there later. Call before opening anything. */
 void endpoint_guard(struct endpoint *src, struct endpoint *dst);

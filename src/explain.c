@@ -2,6 +2,7 @@
  * serve them and which auto would take, from the same supports() calls
  * the copy makes, and touches nothing: DST is only looked at. */
 #include <errno.h>
+#include <fcntl.h>
 #include <libgen.h>
 #include <stdio.h>
 #include <string.h>
@@ -67,25 +68,46 @@ static int in_plan(const struct copy *c, const struct method *x)
 }
 
 /* What --explain says of a path DST that does not exist: that a copy
- * would create it, or why it could not (no such directory, say). */
+ * would create it, or why it could not (no such directory, one zcp may
+ * not write in, a read-only file system, say). Permissions are asked of
+ * the kernel for zcp's effective IDs, as open(2) would. */
 static const char *absent(const struct endpoint *d)
 {
 	static char why[160];
-	char dir[4096];
+	char path[4096], *dir;
 	struct stat st;
 	int err;
 
-	if (snprintf(dir, sizeof dir, "%s", d->path) >= (int)sizeof dir)
+	if (snprintf(path, sizeof path, "%s", d->path) >= (int)sizeof path)
 		return " (does not exist)";
-	if (stat(dirname(dir), &st) < 0)
+	dir = dirname(path);
+	if (stat(dir, &st) < 0)
 		err = errno;
+	else if (!S_ISDIR(st.st_mode))
+		err = ENOTDIR;
 	else
-		err = S_ISDIR(st.st_mode) ? 0 : ENOTDIR;
+		err = faccessat(AT_FDCWD, dir, W_OK | X_OK, AT_EACCESS) < 0
+			      ? errno : 0;
 	if (!err)
 		return " (does not exist: a copy would create it)";
 	snprintf(why, sizeof why, " (does not exist, and a copy could not"
 		 " create it: %s)", strerror(err));
 	return why;
+}
+
+/* What --explain says of a file DST that exists: what a copy would do
+ * to it, or why it could not open it for writing. */
+static const char *present(const struct options *o)
+{
+	static char why[160];
+
+	if (faccessat(AT_FDCWD, o->dst.path, W_OK, AT_EACCESS) < 0) {
+		snprintf(why, sizeof why, " (exists, and a copy could not"
+			 " write to it: %s)", strerror(errno));
+		return why;
+	}
+	return o->append || o->seek_set ? " (exists: a copy would write into it)"
+					: " (exists: a copy would replace it)";
 }
 
 static void text(const struct options *o, const struct copy *c)
@@ -101,10 +123,7 @@ static void text(const struct options *o, const struct copy *c)
 		printf(", %lld bytes to copy", (long long)bytes);
 	printf("\nDST %s: %s%s\n", o->dst.text, endpoint_kind_name(o->dst.kind),
 	       exists == 0 ? absent(&o->dst)
-	       : exists == 1 && o->dst.kind == KIND_FILE
-		       ? (o->append || o->seek_set ? " (exists: a copy would"
-			  " write into it)" : " (exists: a copy would replace"
-			  " it)") : "");
+	       : exists == 1 && o->dst.kind == KIND_FILE ? present(o) : "");
 	if (no_copy(c)) {
 		printf("A copy would fail: %s.\n", no_copy(c));
 		return;

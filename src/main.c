@@ -223,22 +223,40 @@ static void short_skip(off_t skipped)
 		(long long)skipped, (long long)opt.offset);
 }
 
+/* Where a file SRC ends, read from start on: its size, unless the
+ * bytes disagree with it; then the end is found by reading. */
+static off_t src_end(int fd, off_t start, off_t size)
+{
+	char buf[65536];
+	off_t end = start;
+	ssize_t n;
+
+	if (endpoint_file_size(fd, size) == size)
+		return size;
+	while ((n = pread(fd, buf, sizeof buf, end)) > 0)
+		end += n;
+	return end;
+}
+
 /* Skips offset bytes of SRC: by seeking where it can, else by reading
  * exactly that many bytes and dropping them. */
 static int skip_src(int fd, off_t offset)
 {
 	char buf[65536];
-	off_t skipped = 0, pos;
+	off_t skipped = 0, pos, start, end;
 	struct stat st;
 
 	if (offset == 0)
 		return 0;
 	if ((pos = lseek(fd, offset, SEEK_CUR)) >= 0) {
-		/* pos - offset: where SRC was handed over (fd:N, -). */
+		/* start: where SRC was handed over (fd:N, -). A byte just
+		 * before pos, whatever st_size says, means SRC reaches it. */
+		start = pos - offset;
 		if (opt.src.kind == KIND_FILE && fstat(fd, &st) == 0 &&
-		    pos > st.st_size)
-			short_skip(st.st_size > pos - offset
-					   ? st.st_size - (pos - offset) : 0);
+		    pos > st.st_size && pread(fd, buf, 1, pos - 1) != 1) {
+			end = src_end(fd, start, st.st_size);
+			short_skip(end > start ? end - start : 0);
+		}
 		return 0;
 	}
 	if (errno != ESPIPE)

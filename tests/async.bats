@@ -197,6 +197,31 @@ direct_here() {
 	rm -rf "$shm"
 }
 
+@test "bytes of a sparse file just below the largest off_t: copied or an error, never a short success" {
+	[ -d /dev/shm ] && [ -w /dev/shm ] || skip "no writable /dev/shm"
+	shm=$(mktemp -d /dev/shm/zcp-async.XXXXXX)
+	truncate -s 9223372036854775807 "$shm/huge" || { rm -rf "$shm"; skip "tmpfs refuses a file that large"; }
+	printf TAIL | dd of="$shm/huge" oflag=seek_bytes seek=9223372036854775803 conv=notrunc status=none
+	o=9223372036854774000
+	for m in $ASYNC; do
+		for dst in "$T/dst" -; do
+			run --separate-stderr bash -c "'$ZCP' -m $m -o $o -n 100 '$shm/huge' $dst > '$T/out'"
+			if [ "$status" -eq 0 ]; then
+				[ "$dst" = - ] || cp "$T/dst" "$T/out"
+				range "$shm/huge" "$o" 100 | cmp - "$T/out"
+			else
+				assert_failure 1
+				[[ "$stderr" == "zcp: 0 bytes copied"*"zcp: read $shm/huge: "* ]]
+			fi
+		done
+		# Its last byte is the end of file: nothing more to copy.
+		run --separate-stderr "$ZCP" -m "$m" -o 9223372036854775807 "$shm/huge" "$T/dst"
+		assert_success
+		[ ! -s "$T/dst" ]
+	done
+	rm -rf "$shm"
+}
+
 @test "a file system that refuses O_DIRECT: buffered, said in -v; --direct refuses" {
 	mkdir "$T/mnt"
 	mount -t ramfs zcp-test "$T/mnt" 2>/dev/null || skip "cannot mount a ramfs here"

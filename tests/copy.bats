@@ -242,6 +242,19 @@ run_all() {
 	[ -z "$stderr" ]
 }
 
+@test "offset into a /proc file, whose size says 0: a warning only when it ends first" {
+	len=$(wc -c < /proc/version)
+	[ "$len" -gt 30 ]
+	run --separate-stderr "$ZCP" --offset=10 --count=20 /proc/version "$T/dst"
+	assert_success
+	[[ "$stderr" == "zcp: 20 bytes copied"* ]]
+	range /proc/version 10 20 | cmp - "$T/dst"
+	run --separate-stderr "$ZCP" --offset=100000 /proc/version "$T/dst"
+	assert_success
+	[[ "$stderr" == "zcp: warning: '/proc/version' ended $len bytes into --offset=100000"$'\n'"zcp: 0 bytes copied"* ]]
+	[ ! -s "$T/dst" ]
+}
+
 @test "fd:N as SRC and DST" {
 	mkdata "$T/src" 200000
 	for m in $(methods) auto; do

@@ -121,6 +121,21 @@ fails_with() {
 	[[ "$stderr" == *"zcp: write -: Bad file descriptor" ]]
 }
 
+@test "/dev/stdout, /dev/stdin and /proc/self/fd/N of a closed descriptor are errors" {
+	mkdata "$T/src" 1000
+	for dst in /dev/stdout /dev/fd/1 /proc/self/fd/1; do
+		run --separate-stderr bash -c "'$ZCP' '$T/src' $dst >&-"
+		assert_failure 1
+		[[ "$stderr" == *"zcp: write $dst: "* ]]
+	done
+	# An existing DST is not replaced by the nothing a closed stdin has.
+	cp "$T/src" "$T/dst"
+	run --separate-stderr bash -c "'$ZCP' /dev/stdin '$T/dst' <&-"
+	assert_failure 1
+	[[ "$stderr" == *"zcp: read /dev/stdin: "* ]]
+	cmp "$T/src" "$T/dst"
+}
+
 @test "descriptors that are not open, or open the wrong way" {
 	mkdata "$T/src" 10
 	fails_with "zcp: read fd:9: Bad file descriptor" "$ZCP" fd:9 "$T/dst"

@@ -135,6 +135,41 @@ can_serve() {
 	refute_output --partial listening
 }
 
+@test "--explain: a /proc file, whose size says 0, has no byte count but --count's" {
+	run --separate-stderr "$ZCP" --explain /proc/version "$T/dst"
+	assert_success
+	assert_line "SRC /proc/version: file"
+	run --separate-stderr "$ZCP" --explain -n 10 /proc/version "$T/dst"
+	assert_success
+	assert_line "SRC /proc/version: file, 10 bytes to copy"
+	run --separate-stderr "$ZCP" --explain --json /proc/version "$T/dst"
+	assert_success
+	[ "$(jq -c .bytes <<< "$output")" = null ]
+	# An empty file's size is what it holds.
+	: > "$T/empty"
+	run --separate-stderr "$ZCP" --explain "$T/empty" "$T/dst"
+	assert_line "SRC $T/empty: file, 0 bytes to copy"
+}
+
+@test "--explain: a DST on a read-only file system is one a copy could not write" {
+	mkdata "$T/src" 100
+	mkdir "$T/mnt"
+	mount -t tmpfs -o size=1M zcp-test "$T/mnt" 2>/dev/null || skip "cannot mount a tmpfs here"
+	echo old > "$T/mnt/f"
+	mount -o remount,ro "$T/mnt" || { umount "$T/mnt"; skip "cannot remount read-only"; }
+	# The mount goes before any check can fail: plans and copy first.
+	"$ZCP" --explain "$T/src" "$T/mnt/f" > "$T/plan_f" 2>&1 && ok_f=1
+	"$ZCP" --explain "$T/src" "$T/mnt/new" > "$T/plan_new" 2>&1 && ok_new=1
+	run --separate-stderr "$ZCP" "$T/src" "$T/mnt/f"
+	umount "$T/mnt"
+	# What the copy meets, the plan says.
+	assert_failure 1
+	[[ "$stderr" == *"zcp: write $T/mnt/f: Read-only file system" ]]
+	[ "$ok_f" = 1 ] && [ "$ok_new" = 1 ]
+	grep -Fx "DST $T/mnt/f: file (exists, and a copy could not write to it: Read-only file system)" "$T/plan_f"
+	grep -Fx "DST $T/mnt/new: file (does not exist, and a copy could not create it: Read-only file system)" "$T/plan_new"
+}
+
 @test "--explain and --bench with a FIFO SRC answer without opening it" {
 	mkfifo "$T/fifo"
 	# Opening it would wait for a writer: the timeout would end that.
