@@ -197,6 +197,40 @@ direct_here() {
 	rm -rf "$shm"
 }
 
+@test "a SRC with bytes up to the largest off_t (tmpfs allows it): its last bytes are copied, not dropped" {
+	[ -d /dev/shm ] && [ -w /dev/shm ] || skip "no writable /dev/shm"
+	shm=$(mktemp -d /dev/shm/zcp-async.XXXXXX)
+	max=9223372036854775807
+	truncate -s "$max" "$shm/src"
+	# 5000 bytes that end at the largest offset, within the last block.
+	mkdata "$T/tail" 5000
+	dd if="$T/tail" of="$shm/src" bs=5000 seek=$((max - 5000)) oflag=seek_bytes conv=notrunc status=none
+	for m in $ASYNC; do
+		for d in --direct --no-direct; do
+			for o in $((max - 5000)) $((max - 2000000)); do
+				rm -f "$shm/dst"
+				run --separate-stderr "$ZCP" -m "$m" $d -o "$o" "$shm/src" "$shm/dst"
+				echo "$m $d -o $o: $stderr"
+				assert_success
+				want=$((max - o))
+				[[ "$stderr" == "zcp: $want bytes"* ]]
+				[ "$(stat -c %s "$shm/dst")" -eq "$want" ]
+				tail -c 5000 "$shm/dst" | cmp - "$T/tail"
+			done
+			# Up to the end, through a pipe.
+			run --separate-stderr bash -c '"$1" -m "$2" $3 -o "$4" "$5" - | cmp - "$6"' _ \
+				"$ZCP" "$m" "$d" $((max - 5000)) "$shm/src" "$T/tail"
+			assert_success
+			# --count stops short of the end.
+			rm -f "$shm/dst"
+			run --separate-stderr "$ZCP" -m "$m" $d -o $((max - 5000)) -n 3000 "$shm/src" "$shm/dst"
+			assert_success
+			head -c 3000 "$T/tail" | cmp - "$shm/dst"
+		done
+	done
+	rm -rf "$shm"
+}
+
 @test "a file system that refuses O_DIRECT: buffered, said in -v; --direct refuses" {
 	mkdir "$T/mnt"
 	mount -t ramfs zcp-test "$T/mnt" 2>/dev/null || skip "cannot mount a ramfs here"
