@@ -174,7 +174,9 @@ static int write_all(int fd, const void *buf, size_t len, off_t *done,
 		io_syscalls++;
 		n = write(fd, p, len < fit ? len : fit);
 		if (n < 0) {
-			if (through ? errno == EINTR ||
+			/* poll(2) finds a file always ready: through it, an
+			 * EAGAIN is simply tried again, as io_retry would. */
+			if (through ? errno == EINTR || errno == EAGAIN ||
 					      (errno == EINVAL && io_undirect(fd))
 				    : io_retry(fd, POLLOUT))
 				continue;
