@@ -7,6 +7,14 @@ load helper
 
 ASYNC="aio io_uring"
 
+# A test that made a directory in /dev/shm ($shm) leaves none behind,
+# also when it fails.
+teardown() {
+	if [ -n "${shm:-}" ]; then
+		rm -rf "$shm"
+	fi
+}
+
 # copy_check OFFSET COUNT: copies SRC with --offset/--count (COUNT "all":
 # to the end) to a fresh DST with method $m and options $opts; checks the
 # bytes, the size and the report.

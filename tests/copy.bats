@@ -4,6 +4,14 @@
 
 load helper
 
+# A test that made a directory in /dev/shm ($shm) leaves none behind,
+# also when it fails.
+teardown() {
+	if [ -n "${shm:-}" ]; then
+		rm -rf "$shm"
+	fi
+}
+
 # each_method CMD...: runs CMD once per method with $m set.
 each_method() {
 	for m in $(methods) auto; do
