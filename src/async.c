@@ -88,7 +88,6 @@ struct run {
 	struct range *ahead;
 	int nahead;
 	int out_limited;	/* want was cut short for DST's offsets */
-	int in_limited;		/* want was cut short for SRC's offsets */
 	int queued, inflight;
 	int err;		/* errno of the first failure, 0: none */
 	enum side err_side;
@@ -603,7 +602,13 @@ static void start_block(struct run *r, struct slot *s)
 	s->span = round_up(s->pad + s->len, r->in.align);
 	s->flags = r->c->flags;
 	r->next += (off_t)s->len;
-	if (r->in.pos) {
+	if (r->in.pos && (off_t)s->span > INT64_MAX - (r->in.start + s->at -
+						      (off_t)s->pad)) {
+		/* Its aligned end would pass the largest off_t, which the
+		 * kernel refuses: the bytes up to it are read buffered. */
+		read_rest(r, s);
+		filled(r, s);
+	} else if (r->in.pos) {
 		queue(r, s, 0);
 	} else {
 		fill_block(r, s);
@@ -840,10 +845,12 @@ static void teardown(struct run *r)
 	errno = saved;
 }
 
-/* Keeps every offset a request or a tail computes (start + at + a block
+/* Keeps every offset a write or a tail computes (start + at + a block
  * and its alignment) below the largest off_t, where no file grows, by
- * cutting r->want short there. A sparse file (tmpfs) can still hold
- * bytes in the margin: see async_copy. */
+ * cutting r->want short there. SRC is cut only at the largest off_t
+ * itself: a file (on tmpfs, XFS, Btrfs) can hold bytes up to it, and a
+ * block whose direct read would pass it is read through the page cache
+ * (start_block). */
 static void limit(struct run *r)
 {
 	off_t margin = (off_t)(r->bsize + 2 * (r->in.align > r->out.align
@@ -851,30 +858,17 @@ static void limit(struct run *r)
 	const struct end *e[2] = { &r->in, &r->out };
 
 	for (int i = 0; i < 2; i++) {
-		off_t room;
+		off_t room, m = i == 0 ? 0 : margin;
 
 		if (!e[i]->pos)
 			continue;
-		room = e[i]->start < INT64_MAX - margin
-			       ? INT64_MAX - margin - e[i]->start : 0;
+		room = e[i]->start < INT64_MAX - m
+			       ? INT64_MAX - m - e[i]->start : 0;
 		if (r->want < 0 || r->want > room) {
 			r->want = room;
-			r->in_limited = i == 0;
 			r->out_limited = i == 1;
 		}
 	}
-}
-
-static int src_has_byte(struct run *r, off_t at)
-{
-	char b;
-	ssize_t n;
-
-	while ((n = pread(r->in.fd, &b, 1, at)) < 0 && errno == EINTR &&
-	       !io_signal)
-		;
-	io_syscalls++;
-	return n == 1;
 }
 
 int async_copy(struct copy *c, const struct async_ops *ops)
@@ -913,11 +907,6 @@ int async_copy(struct copy *c, const struct async_ops *ops)
 	if (!r.err && !r.rerr && r.out_limited && r.eof < 0 &&
 	    r.next == r.want)
 		fail_run(&r, SIDE_WRITE, EFBIG);
-	/* Stopped by limit on SRC's side with bytes still there: not a
-	 * copy to report as complete. */
-	if (!r.err && !r.rerr && r.in_limited && r.eof < 0 &&
-	    r.next == r.want && src_has_byte(&r, r.in.start + r.want))
-		fail_run(&r, SIDE_READ, EOVERFLOW);
 	/* Nothing is in flight now, also after an error or a signal. */
 	tails(&r);
 	/* What a failing stream SRC delivered is written: now it fails. */

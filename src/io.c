@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
+#include <stdint.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -126,17 +127,37 @@ int io_retry_pair(int in, int out)
 	return retry(in, out);
 }
 
+size_t io_fit(int fd, size_t len)
+{
+	int saved = errno;
+	off_t pos = lseek(fd, 0, SEEK_CUR);
+
+	errno = saved;
+	if (pos < 0 || len <= (size_t)(INT64_MAX - pos))
+		return len;
+	return (size_t)(INT64_MAX - pos);
+}
+
 ssize_t io_read(int fd, void *buf, size_t len)
 {
 	ssize_t n;
+	size_t fit;
 
-	do {
+	for (;;) {
 		if (io_stopped())
 			return -1;
 		io_syscalls++;
 		n = read(fd, buf, len);
-	} while (n < 0 && io_retry(fd, POLLIN));
-	return n;
+		if (n >= 0)
+			return n;
+		if (io_retry(fd, POLLIN))
+			continue;
+		if (errno != EINVAL || (fit = io_fit(fd, len)) == len)
+			return -1;
+		if (fit == 0)
+			return 0;	/* nothing lies past the largest off_t */
+		len = fit;
+	}
 }
 
 /* through: go on after a stop signal (io_write_through). */
@@ -144,19 +165,29 @@ static int write_all(int fd, const void *buf, size_t len, off_t *done,
 		     int through)
 {
 	const char *p = buf;
+	size_t fit = SIZE_MAX;	/* what fits below the largest off_t */
 	ssize_t n;
 
 	while (len > 0) {
 		if (!through && io_stopped())
 			return -1;
 		io_syscalls++;
-		n = write(fd, p, len);
+		n = write(fd, p, len < fit ? len : fit);
 		if (n < 0) {
-			if (through ? errno == EINTR ||
+			/* poll(2) finds a file always ready: through it, an
+			 * EAGAIN is simply tried again, as io_retry would. */
+			if (through ? errno == EINTR || errno == EAGAIN ||
 					      (errno == EINVAL && io_undirect(fd))
 				    : io_retry(fd, POLLOUT))
 				continue;
-			return -1;
+			if (errno != EINVAL ||
+			    (fit = io_fit(fd, len)) == len)
+				return -1;
+			if (fit == 0) {
+				errno = EFBIG;
+				return -1;
+			}
+			continue;
 		}
 		p += n;
 		len -= (size_t)n;

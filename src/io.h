@@ -32,7 +32,8 @@ int io_wait(int fd, short events);
  * ready, 0 when the time ran out, or -1 with errno set. */
 int io_wait_for(int fd, short events, int ms);
 
-/* A read that retries EINTR and waits out EAGAIN.
+/* A read that retries EINTR and waits out EAGAIN; at the largest off_t
+ * it reads what lies before it, then finds the end of file.
  * Returns bytes read (0 at end of file) or -1 with errno set. */
 ssize_t io_read(int fd, void *buf, size_t len);
 
@@ -59,7 +60,8 @@ static inline off_t io_count_load(const off_t *count)
 }
 
 /* Writes all of buf, adding each byte that was written to *done
- * (with io_count_add).
+ * (with io_count_add); a file that would grow past the largest off_t
+ * takes what fits below it, then fails with EFBIG.
  * Returns 0, or -1 with errno set. */
 int io_write_all(int fd, const void *buf, size_t len, off_t *done);
 
@@ -77,6 +79,13 @@ int io_retry(int fd, short events);
  * sendfile, copy_file_range): EAGAIN waits until in is readable and out
  * writable; EINVAL clears O_DIRECT on either. */
 int io_retry_pair(int in, int out);
+
+/* After EINVAL from a call that moves len bytes at fd's file position:
+ * the kernel refuses a range that passes the largest off_t, though a
+ * file (on tmpfs, XFS, Btrfs) may hold bytes up to it. Returns how many
+ * of len fit below it (0: none), or len when that was not the reason.
+ * errno is kept. */
+size_t io_fit(int fd, size_t len);
 
 /* A descriptor handed to zcp (fd:N, -) may carry O_DIRECT, and a call
  * whose buffer, offset or length is not aligned fails with EINVAL having

@@ -11,6 +11,10 @@ static int rw_copy(struct copy *c)
 {
 	char *buf;
 	int rc = COPY_DONE;
+	/* A file or block device takes what was read before a stop signal:
+	 * its write does not wait, and a pipe or socket SRC cannot give
+	 * those bytes again. */
+	int through = c->dst->kind == KIND_FILE || c->dst->kind == KIND_BLK;
 	/* Page-aligned, so that a descriptor handed over with O_DIRECT
 	 * takes whole blocks as they are (io_retry clears it otherwise). */
 	int e = posix_memalign((void **)&buf, (size_t)sysconf(_SC_PAGESIZE),
@@ -34,7 +38,8 @@ static int rw_copy(struct copy *c)
 		method_advance(c, (size_t)n);
 		c->pending = n;
 		off_t before = c->done;
-		if (io_write_all(c->out, buf, (size_t)n, &c->done) < 0) {
+		if ((through ? io_write_through : io_write_all)(c->out, buf,
+				(size_t)n, &c->done) < 0) {
 			c->pending = n - (c->done - before);
 			c->side = SIDE_WRITE;
 			rc = COPY_ERROR;

@@ -3,6 +3,7 @@
  * read through an offset, then its position set just past the copied bytes. */
 #include <errno.h>
 #include <poll.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <sys/sendfile.h>
 #include <unistd.h>
@@ -49,6 +50,12 @@ static int sf_copy(struct copy *c)
 
 		if (want > SENDFILE_MAX)
 			want = SENDFILE_MAX;
+		/* The kernel refuses a range that passes the largest off_t;
+		 * nothing lies past it. */
+		if (want > (size_t)(INT64_MAX - pos))
+			want = (size_t)(INT64_MAX - pos);
+		if (want == 0)
+			break;
 		if (io_stopped()) {
 			c->side = SIDE_READ;
 			rc = COPY_ERROR;

@@ -99,12 +99,15 @@ static enum side direct_side(const struct copy *c, int err)
 static int splice_direct(struct copy *c)
 {
 	unsigned flags = c->flags & ~SPLICE_F_MORE;
+	size_t fit = SIZE_MAX;	/* what SRC holds below the largest off_t */
 	int first = 1;
 
 	while (c->count != 0) {
 		size_t want = method_chunk(c);
 		ssize_t n;
 
+		if (want > fit)
+			want = fit;
 		if (io_stopped()) {
 			c->side = SIDE_READ;
 			return COPY_ERROR;
@@ -115,6 +118,13 @@ static int splice_direct(struct copy *c)
 		if (n < 0) {
 			if (io_retry_pair(c->in, c->out))
 				continue;
+			/* A range past the largest off_t is refused; nothing
+			 * lies there. */
+			if (errno == EINVAL && (fit = io_fit(c->in, want)) < want) {
+				if (fit == 0)
+					break;
+				continue;
+			}
 			return method_failed(c, first, direct_side(c, errno));
 		}
 		if (n == 0) {
@@ -417,6 +427,12 @@ static int splice_via_pipe(struct copy *c)
 
 		if (want > (size_t)size)
 			want = (size_t)size;
+		/* The kernel refuses a range that passes the largest off_t;
+		 * nothing lies past it. */
+		if (pos >= 0 && want > (size_t)(INT64_MAX - pos))
+			want = (size_t)(INT64_MAX - pos);
+		if (want == 0)
+			break;
 		if (io_stopped()) {
 			c->side = SIDE_READ;
 			rc = COPY_ERROR;

@@ -4,6 +4,14 @@
 
 load helper
 
+# A test that made a directory in /dev/shm ($shm) leaves none behind,
+# also when it fails.
+teardown() {
+	if [ -n "${shm:-}" ]; then
+		rm -rf "$shm"
+	fi
+}
+
 # each_method CMD...: runs CMD once per method with $m set.
 each_method() {
 	for m in $(methods) auto; do
@@ -372,6 +380,47 @@ sys.exit(rc)' "$@"
 	assert_success
 	[ "$(stat -c %s "$T/dst")" -eq $((4294967296 - 100 + 4096)) ]
 	range "$T/dst" $((4294967296 - 100)) all | cmp - "$T/src"
+}
+
+@test "a file with bytes up to the largest off_t (tmpfs allows it): every method reads them to its end; a DST there takes what fits, then File too large" {
+	[ -d /dev/shm ] && [ -w /dev/shm ] || skip "no writable /dev/shm"
+	shm=$(mktemp -d /dev/shm/zcp-copy.XXXXXX)
+	max=9223372036854775807
+	truncate -s "$max" "$shm/big"
+	# Marks in the last 3 MB; the kernel refuses any read or write whose
+	# range passes the largest off_t, so a block-sized call there fails.
+	mkdata "$T/tail" 5000
+	dd if="$T/tail" of="$shm/big" bs=5000 seek=$((max - 5000)) oflag=seek_bytes conv=notrunc status=none
+	printf MARK | dd of="$shm/big" bs=4 seek=$((max - 3000000)) oflag=seek_bytes conv=notrunc status=none
+	for m in $(methods) auto; do
+		for o in $((max - 5000)) $((max - 3000000)); do
+			rm -f "$shm/dst"
+			run --separate-stderr "$ZCP" -m "$m" -o "$o" "$shm/big" "$shm/dst"
+			echo "$m -o $o: $stderr"
+			assert_success
+			[[ "$stderr" == "zcp: $((max - o)) bytes"* ]]
+			[ "$(stat -c %s "$shm/dst")" -eq $((max - o)) ]
+			tail -c 5000 "$shm/dst" | cmp - "$T/tail"
+			[ "$o" -ne $((max - 3000000)) ] || [ "$(head -c 4 "$shm/dst")" = MARK ]
+			serves "$m" file pipe || continue
+			run --separate-stderr bash -c '"$1" -m "$2" -o "$3" "$4" - | tail -c 5000 | cmp - "$5"' _ \
+				"$ZCP" "$m" "$o" "$shm/big" "$T/tail"
+			assert_success
+		done
+	done
+	# 807 bytes fit below the largest off_t.
+	mkdata "$T/src" 100000
+	for m in rw auto; do
+		rm -f "$shm/dst"
+		run --separate-stderr "$ZCP" -m "$m" --seek=$((max - 807)) "$T/src" "$shm/dst"
+		echo "$m --seek: $stderr"
+		assert_failure 1
+		[[ "$stderr" == "zcp: 807 bytes copied"* ]]
+		[ "${stderr##*$'\n'}" = "zcp: write $shm/dst: File too large" ]
+		[ "$(stat -c %s "$shm/dst")" -eq "$max" ]
+		tail -c 807 "$shm/dst" | cmp - <(head -c 807 "$T/src")
+	done
+	rm -rf "$shm"
 }
 
 @test "a whole 5 GiB sparse file copies byte for byte" {

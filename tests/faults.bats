@@ -596,3 +596,43 @@ loop_syscall() {
 		range "$T/fullsrc" 0 "$n" | cmp - "$T/got"
 	done
 }
+
+@test "rw: the bytes a pipe SRC delivered just before a stop signal reach a file DST, then death by the signal" {
+	# strace holds the read that returns the pipe's bytes for 3 s at its
+	# exit; SIGTERM comes meanwhile and is handled as the read returns
+	# them. A file's write does not wait, and the pipe cannot give them
+	# again: they are written and reported, and then zcp stops.
+	mkfifo "$T/fifo"
+	(printf abc; exec sleep 1) > "$T/fifo" 3>&- &
+	traced "$T/clean" -e trace=read -- -m rw - "$T/dst" < "$T/fifo"
+	assert_success
+	# Which read of the main thread returns them.
+	when=$(awk 'NR == 1 { pid = $1 } $1 != pid { next }
+		{ sub(/^[0-9]+ +/, "") } /^read\(/ { n++ }
+		/^read\(0, / && $NF == 3 { print n; exit }' "$T/clean")
+	[ -n "$when" ]
+	rm -f "$T/dst"
+	(printf abc; exec sleep 10) > "$T/fifo" 3>&- &
+	wpid=$!
+	(trap '' USR1; exec env --default-signal=INT,TERM \
+		ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" \
+		strace -f -qq -o /dev/null -e trace=read \
+		-e inject=read:delay_exit=3000000:when="$when" \
+		"$ZCP" -m rw - "$T/dst") < "$T/fifo" 2>"$T/err" 3>&- &
+	spid=$!
+	zpid=$(pid_of_child "$spid")
+	wait_path "$T/dst"
+	sleep 0.5
+	kill -TERM "$zpid"
+	st=0
+	wait "$spid" || st=$?
+	kill "$wpid"
+	wait "$wpid" || true
+	echo "status $st: $(cat "$T/err")"
+	[ "$st" -eq 143 ]
+	# The report, and no more: no error line after a signal, no bytes
+	# read but not written.
+	[ "$(wc -l < "$T/err")" -eq 1 ]
+	grep -qE '^zcp: 3 bytes copied, [^;]*$' "$T/err"
+	[ "$(cat "$T/dst")" = abc ]
+}
