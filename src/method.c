@@ -59,6 +59,16 @@ void method_moved(struct copy *c, size_t n)
 	method_advance(c, n);
 }
 
+void method_give_back(struct copy *c)
+{
+	int saved = errno;
+
+	if (c->pending > 0 &&
+	    (c->src->kind == KIND_FILE || c->src->kind == KIND_BLK))
+		(void)lseek(c->in, -c->pending, SEEK_CUR);
+	errno = saved;
+}
+
 int method_unsupported(int err)
 {
 	switch (err) {

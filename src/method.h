@@ -95,6 +95,11 @@ void method_advance(struct copy *c, size_t n);
 /* n bytes reached DST in one call: counted as done, and advanced. */
 void method_moved(struct copy *c, size_t n);
 
+/* After a write error, a seekable SRC goes back to just past the bytes
+ * DST holds, as aio's and io_uring's do: the bytes read but not written
+ * (pending) are there to read again, by whoever reads SRC next. */
+void method_give_back(struct copy *c);
+
 /* 1 if err from a first call means "this call cannot serve the pair"
  * (ENOSYS, EINVAL, EXDEV, EOPNOTSUPP, EBADF as for O_APPEND...), so that
  * the next method may try; 0 for a real error. */

@@ -41,6 +41,7 @@ static int rw_copy(struct copy *c)
 		if ((through ? io_write_through : io_write_all)(c->out, buf,
 				(size_t)n, &c->done) < 0) {
 			c->pending = n - (c->done - before);
+			method_give_back(c);
 			c->side = SIDE_WRITE;
 			rc = COPY_ERROR;
 			break;

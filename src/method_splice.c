@@ -474,6 +474,7 @@ static int splice_via_pipe(struct copy *c)
 				if (first && method_unsupported(errno)) {
 					rc = undo_first(c, p[0], errno);
 				} else {
+					method_give_back(c);
 					c->side = SIDE_WRITE;
 					rc = COPY_ERROR;
 				}

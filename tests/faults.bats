@@ -636,3 +636,34 @@ loop_syscall() {
 	grep -qE '^zcp: 3 bytes copied, [^;]*$' "$T/err"
 	[ "$(cat "$T/dst")" = abc ]
 }
+
+@test "a write error leaves a handed SRC just past the bytes DST holds, every method: what follows reads the rest" {
+	for m in $(methods); do
+		rm -f "$T/dst" "$T/rest"
+		case $m in
+		rw) inject=write:error=ENOSPC:when=4 ;;
+		# Calls alternate: into zcp's pipe, then out of it into DST.
+		splice) inject=splice:error=ENOSPC:when=4 ;;
+		sendfile | copy_file_range) inject=$m:error=ENOSPC:when=4 ;;
+		aio) inject=io_submit:error=ENOSPC:when=4+ ;;
+		io_uring) inject=io_uring_enter:error=ENOSPC:when=4+ ;;
+		esac
+		{
+			traced "$T/trace" -e trace="${inject%%:*}" -e inject="$inject" -- \
+				-m "$m" $OPTS - "$T/dst"
+			cat > "$T/rest"
+		} < "$T/src"
+		echo "$m ($inject): status $status: $stderr"
+		assert_failure 1
+		grep -q INJECTED "$T/trace"
+		n=$(sed -n '1s/^zcp: \([0-9]*\) byte.*/\1/p' <<< "$stderr")
+		if [ "$n" -eq 0 ]; then
+			# Nothing written (the queue's first requests failed):
+			# the DST zcp created is gone again.
+			[ ! -e "$T/dst" ]
+			: > "$T/dst"
+		fi
+		[ "$(stat -c %s "$T/dst")" -eq "$n" ]
+		cat "$T/dst" "$T/rest" | cmp - "$T/src"
+	done
+}
