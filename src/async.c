@@ -4,6 +4,7 @@
  * pipe, socket or terminal side by ordinary read(2) and write(2). */
 #include <errno.h>
 #include <fcntl.h>
+#include <libgen.h>
 #include <linux/fs.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -223,6 +224,23 @@ static int dio_open(int fd, int write, size_t *align, size_t *memalign,
 	return -1;
 }
 
+/* Whether the file system a new file at path would be on refuses
+ * O_DIRECT, asked with an unnamed file in its directory (O_TMPFILE),
+ * which leaves nothing behind. 0 when it takes it, or cannot tell. */
+static int dio_refused_in_dir(const char *path)
+{
+	char dir[4096];
+	int fd;
+
+	if (snprintf(dir, sizeof dir, "%s", path) >= (int)sizeof dir)
+		return 0;
+	fd = open(dirname(dir), O_TMPFILE | O_WRONLY | O_DIRECT | O_CLOEXEC,
+		  0600);
+	if (fd >= 0)
+		close(fd);
+	return fd < 0 && errno == EINVAL;
+}
+
 int async_supports(const struct copy *c, const char **why)
 {
 	static char msg[128];
@@ -245,6 +263,12 @@ int async_supports(const struct copy *c, const char **why)
 			return 0;
 		}
 		close(fd);
+	}
+	if (c->dst->type == EP_PATH && c->dst->fd < 0 &&
+	    c->dst->kind == KIND_FILE && c->dst->st.st_mode == 0 &&
+	    dio_refused_in_dir(c->dst->path)) {
+		*why = "--direct: DST: the file system refuses O_DIRECT";
+		return 0;
 	}
 	if (positional(c->dst->kind) && c->dst->type == EP_PATH &&
 	    c->dst->fd < 0 && (S_ISREG(c->dst->st.st_mode) ||

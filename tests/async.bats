@@ -254,8 +254,8 @@ direct_here() {
 		assert_success
 		assert_output --partial "SRC buffered: the file system refuses O_DIRECT"
 		cmp "$T/mnt/src" "$T/dst"
-		# --direct: known before DST is touched when SRC or an existing
-		# DST refuses (usage error); a new DST refuses after creation.
+		# --direct: known before DST is touched when SRC or DST refuses,
+		# asked of an existing DST, or of its directory (usage error).
 		cp "$T/dst" "$T/before"
 		run "$ZCP" -m "$m" --direct "$T/mnt/src" "$T/dst"
 		assert_failure 2
@@ -266,8 +266,14 @@ direct_here() {
 		assert_output --partial "--direct: DST: the file system refuses O_DIRECT"
 		rm -f "$T/mnt/dst"
 		run "$ZCP" -m "$m" --direct "$T/src" "$T/mnt/dst"
+		assert_failure 2
+		assert_output --partial "--direct: DST: the file system refuses O_DIRECT"
+		[ -z "$(ls -A "$T/mnt" | grep -vx src)" ]
+		# auto, asked for direct I/O, finds out when it tries.
+		run "$ZCP" --direct "$T/src" "$T/mnt/dst"
 		assert_failure 1
 		assert_output --partial "write $T/mnt/dst: the file system refuses O_DIRECT (--direct)"
+		[ ! -e "$T/mnt/dst" ]
 	done
 	umount "$T/mnt"
 }
