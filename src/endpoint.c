@@ -26,11 +26,12 @@
 #include "endpoint.h"
 #include "io.h"
 
+/* Prefixes match in any case, as socat's do (TCP:host:port). */
 static int has_prefix(const char *s, const char *p, const char **rest)
 {
 	size_t n = strlen(p);
 
-	if (strncmp(s, p, n) != 0)
+	if (strncasecmp(s, p, n) != 0)
 		return 0;
 	*rest = s + n;
 	return 1;

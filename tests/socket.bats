@@ -128,6 +128,27 @@ listen_to() {
 	[[ "$stderr" == *"write tcp:no-such-host.invalid:9: "* ]]
 }
 
+@test "prefixes in any case, as socat takes them; a colon with no known prefix, or after ./, is a path" {
+	listen_to "$T/dst" TCP-LISTEN:127.0.0.1:0
+	"$ZCP" -q "$T/src" "TCP:127.0.0.1:$PORT"
+	wait "$LPID"
+	cmp "$T/src" "$T/dst"
+	timeout 20 "$ZCP" -q "Unix-Listen:$T/sock" "$T/dst2" 3>&- &
+	LPID=$!
+	wait_path "$T/sock"
+	"$ZCP" -q "$T/src" "UNIX:$T/sock"
+	wait "$LPID"
+	cmp "$T/src" "$T/dst2"
+	"$ZCP" -q FD:3 "$T/dst3" 3< "$T/src"
+	cmp "$T/src" "$T/dst3"
+	cd "$T"
+	for p in tcpx:1:2 ./tcp:127.0.0.1:1 ./UNIX:sock; do
+		"$ZCP" -q src "$p"
+		cmp src "$p"
+	done
+	[ -f tcpx:1:2 ] && [ -f tcp:127.0.0.1:1 ] && [ -f UNIX:sock ]
+}
+
 @test "unix: file to a unix-listen socket and back, every method" {
 	for m in $(methods) auto; do
 		serves "$m" file socket || continue
