@@ -330,3 +330,21 @@ fails_with() {
 	assert_success
 	{ printf P; head -c 3 "$T/src"; } | cmp - "$T/ap"
 }
+
+@test "--seek into a socket, pipe or FIFO is a usage error before a peer is accepted or a reader waited for" {
+	mkdata "$T/src" 100
+	mkfifo "$T/fifo"
+	for dst in socket:tcp-listen:0 socket:tcp:127.0.0.1:1 \
+		   "socket:unix-listen:$T/sock" "pipe:$T/fifo"; do
+		run --separate-stderr timeout 5 "$ZCP" --seek=1 "$T/src" "${dst#*:}"
+		echo "$dst: status $status: $stderr"
+		assert_failure 2
+		[ "${stderr_lines[0]}" = "zcp: --seek needs a DST that can seek: '${dst#*:}' is a ${dst%%:*}" ]
+	done
+	[ ! -e "$T/sock" ]
+	run --separate-stderr bash -c "'$ZCP' --seek=1 '$T/src' - | cat"
+	[[ "$stderr" == "zcp: --seek needs a DST that can seek: '-' is a pipe"* ]]
+	run --separate-stderr bash -c "'$ZCP' --seek=0 '$T/src' fd:5 5>&1 | cat"
+	[[ "$stderr" == "zcp: --seek needs a DST that can seek: 'fd:5' is a pipe"* ]]
+	[ -z "$output" ]
+}
