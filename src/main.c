@@ -377,6 +377,21 @@ static void check_early_src(void)
 	check_method();
 }
 
+/* A descriptor handed over as DST (-, fd:N) that is closed or not open
+ * for writing fails the copy whatever SRC is: said before SRC is
+ * opened, so that no peer is accepted or connected to, and no FIFO's
+ * writer waited for, only to be dropped. Looking costs nothing: the
+ * descriptor is already open. */
+static void check_handed_dst(void)
+{
+	if (opt.explain || opt.bench ||
+	    (opt.dst.type != EP_STDIO && opt.dst.type != EP_FD))
+		return;
+	if (endpoint_open_dst(&opt.dst, 0) < 0)
+		fail(SIDE_WRITE);
+	opt.dst.fd = -1;	/* open_dst takes it again */
+}
+
 /* --append sets O_APPEND on a regular file only, whether DST is a path
  * or a handed descriptor: on /dev/null or a FIFO it means nothing, and
  * it would make sendfile and splice refuse them. */
@@ -517,6 +532,7 @@ int main(int argc, char **argv)
 	stats_start();
 	check_seek();
 	check_early_src();
+	check_handed_dst();
 	open_endpoints();
 	cp.src = &opt.src;
 	cp.dst = &opt.dst;

@@ -133,6 +133,23 @@ fails_with() {
 	[[ "$stderr" == *"zcp: read fd:5: Bad file descriptor" ]]
 }
 
+@test "a DST descriptor closed or open read-only fails before a peer is accepted or a FIFO's writer waited for" {
+	mkdata "$T/src" 10
+	mkfifo "$T/fifo"
+	for src in tcp-listen:0 "unix-listen:$T/sock" "$T/fifo"; do
+		run --separate-stderr timeout 5 bash -c "exec '$ZCP' '$src' fd:5 5<'$T/src'"
+		echo "$src to a read-only fd:5: status $status: $stderr"
+		assert_failure 1
+		[ "$stderr" = "$(printf 'zcp: 0 bytes copied, 0.000000 s, 0.00 B/s\nzcp: write fd:5: Bad file descriptor')" ]
+		run --separate-stderr timeout 5 bash -c "exec '$ZCP' '$src' - >&-"
+		echo "$src to a closed stdout: status $status: $stderr"
+		assert_failure 1
+		[[ "$stderr" == *"zcp: write -: Bad file descriptor" ]]
+		[[ "$stderr" != *listening* ]]
+	done
+	[ ! -e "$T/sock" ]
+}
+
 @test "a reader that goes away ends zcp quietly, as it does cat" {
 	mkdata "$T/src" 5000000
 	for m in $(methods) auto; do
