@@ -349,20 +349,37 @@ static void check_method(void)
 	}
 }
 
-/* --seek in a DST handed over with O_APPEND (">>") would be ignored by
- * every write: refused as --append --seek is, before anything opens. */
-static void check_seek_append(void)
+/* --seek is refused before anything opens where every write would
+ * ignore it or the seek itself must fail: a DST handed over with
+ * O_APPEND (">>"), as --append --seek is; and a socket, pipe or FIFO,
+ * which cannot seek: found out only once open, that would be after a
+ * peer was accepted or connected to, or a FIFO's reader waited for. */
+static void check_seek(void)
 {
 	int fd = opt.dst.type == EP_FD ? opt.dst.fdnum : STDOUT_FILENO;
+	int handed = opt.dst.type == EP_STDIO || opt.dst.type == EP_FD;
+	const char *what = NULL;
+	struct stat st;
 	int fl;
 
-	if (!opt.seek_set ||
-	    (opt.dst.type != EP_STDIO && opt.dst.type != EP_FD))
+	if (!opt.seek_set)
 		return;
-	fl = opt.dst.fd_was_closed ? -1 : fcntl(fd, F_GETFL);
-	if (fl >= 0 && (fl & O_APPEND))
-		usage_error("--seek cannot be used with a DST opened for"
-			    " appending: '%s' has O_APPEND", opt.dst.text);
+	if (handed && !opt.dst.fd_was_closed) {
+		fl = fcntl(fd, F_GETFL);
+		if (fl >= 0 && (fl & O_APPEND))
+			usage_error("--seek cannot be used with a DST opened"
+				    " for appending: '%s' has O_APPEND",
+				    opt.dst.text);
+	}
+	if (opt.dst.type >= EP_TCP)
+		what = "socket";
+	else if ((handed && !opt.dst.fd_was_closed && fstat(fd, &st) == 0) ||
+		 (opt.dst.type == EP_PATH && stat(opt.dst.path, &st) == 0))
+		what = S_ISSOCK(st.st_mode) ? "socket"
+		       : S_ISFIFO(st.st_mode) ? "pipe" : NULL;
+	if (what)
+		usage_error("--seek needs a DST that can seek: '%s' is a %s",
+			    opt.dst.text, what);
 }
 
 /* A socket SRC is known to be one before it is opened, and a FIFO by
@@ -380,6 +397,21 @@ static void check_early_src(void)
 	probe_dst(&opt.dst);
 	cp.direct = opt.direct;
 	check_method();
+}
+
+/* A descriptor handed over as DST (-, fd:N) that is closed or not open
+ * for writing fails the copy whatever SRC is: said before SRC is
+ * opened, so that no peer is accepted or connected to, and no FIFO's
+ * writer waited for, only to be dropped. Looking costs nothing: the
+ * descriptor is already open. */
+static void check_handed_dst(void)
+{
+	if (opt.explain || opt.bench ||
+	    (opt.dst.type != EP_STDIO && opt.dst.type != EP_FD))
+		return;
+	if (endpoint_open_dst(&opt.dst, 0) < 0)
+		fail(SIDE_WRITE);
+	opt.dst.fd = -1;	/* open_dst takes it again */
 }
 
 /* --append sets O_APPEND on a regular file only, whether DST is a path
@@ -529,8 +561,9 @@ int main(int argc, char **argv)
 	if (opt.bench)
 		bench_check(&opt);
 	stats_start();
-	check_seek_append();
+	check_seek();
 	check_early_src();
+	check_handed_dst();
 	open_endpoints();
 	cp.src = &opt.src;
 	cp.dst = &opt.dst;

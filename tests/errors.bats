@@ -148,6 +148,23 @@ fails_with() {
 	[[ "$stderr" == *"zcp: read fd:5: Bad file descriptor" ]]
 }
 
+@test "a DST descriptor closed or open read-only fails before a peer is accepted or a FIFO's writer waited for" {
+	mkdata "$T/src" 10
+	mkfifo "$T/fifo"
+	for src in tcp-listen:0 "unix-listen:$T/sock" "$T/fifo"; do
+		run --separate-stderr timeout 5 bash -c "exec '$ZCP' '$src' fd:5 5<'$T/src'"
+		echo "$src to a read-only fd:5: status $status: $stderr"
+		assert_failure 1
+		[ "$stderr" = "$(printf 'zcp: 0 bytes copied, 0.000000 s, 0.00 B/s\nzcp: write fd:5: Bad file descriptor')" ]
+		run --separate-stderr timeout 5 bash -c "exec '$ZCP' '$src' - >&-"
+		echo "$src to a closed stdout: status $status: $stderr"
+		assert_failure 1
+		[[ "$stderr" == *"zcp: write -: Bad file descriptor" ]]
+		[[ "$stderr" != *listening* ]]
+	done
+	[ ! -e "$T/sock" ]
+}
+
 @test "a reader that goes away ends zcp quietly, as it does cat" {
 	mkdata "$T/src" 5000000
 	for m in $(methods) auto; do
@@ -351,4 +368,22 @@ fails_with() {
 	run bash -c "exec '$ZCP' -q --seek=1 -n 3 '$T/src' - 1<> '$T/ap'"
 	assert_success
 	{ printf P; head -c 3 "$T/src"; } | cmp - "$T/ap"
+}
+
+@test "--seek into a socket, pipe or FIFO is a usage error before a peer is accepted or a reader waited for" {
+	mkdata "$T/src" 100
+	mkfifo "$T/fifo"
+	for dst in socket:tcp-listen:0 socket:tcp:127.0.0.1:1 \
+		   "socket:unix-listen:$T/sock" "pipe:$T/fifo"; do
+		run --separate-stderr timeout 5 "$ZCP" --seek=1 "$T/src" "${dst#*:}"
+		echo "$dst: status $status: $stderr"
+		assert_failure 2
+		[ "${stderr_lines[0]}" = "zcp: --seek needs a DST that can seek: '${dst#*:}' is a ${dst%%:*}" ]
+	done
+	[ ! -e "$T/sock" ]
+	run --separate-stderr bash -c "'$ZCP' --seek=1 '$T/src' - | cat"
+	[[ "$stderr" == "zcp: --seek needs a DST that can seek: '-' is a pipe"* ]]
+	run --separate-stderr bash -c "'$ZCP' --seek=0 '$T/src' fd:5 5>&1 | cat"
+	[[ "$stderr" == "zcp: --seek needs a DST that can seek: 'fd:5' is a pipe"* ]]
+	[ -z "$output" ]
 }
