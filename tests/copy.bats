@@ -314,6 +314,23 @@ sys.exit(rc)' "$@"
 	done
 }
 
+@test "a file SRC's size comes from fstat, none of it read: an O_DIRECT fd:N keeps it, a copy makes no extra call" {
+	mkdata "$T/src" 1000000
+	command -v strace >/dev/null || skip "no strace"
+	# Each 1-byte pread at the end once cost every copy two calls.
+	run strace -o "$T/trace" -e trace=pread64 "$ZCP" -m rw "$T/src" "$T/dst"
+	assert_success
+	cmp "$T/src" "$T/dst"
+	! grep -E '^pread64\([0-9]+, .*, 1, [0-9]+\)' "$T/trace" || false
+	mkdata "$T/probe" 4096
+	dd if="$T/probe" of=/dev/null iflag=direct bs=4096 status=none 2>/dev/null ||
+		skip "no O_DIRECT in $T"
+	# A 1-byte pread of an O_DIRECT descriptor fails: the size was lost.
+	run odirect r "$T/src" "$ZCP" --explain FD "$T/dst"
+	assert_success
+	assert_line --regexp '^SRC fd:[0-9]+: file, 1000000 bytes to copy$'
+}
+
 @test "fd:N offsets are relative to the descriptor's position" {
 	printf 'abcdefghij' > "$T/src"
 	{ head -c 2 >/dev/null; "$ZCP" -q --offset=3 fd:0 "$T/dst"; } < "$T/src"
