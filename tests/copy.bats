@@ -425,17 +425,25 @@ sys.exit(rc)' "$@"
 			assert_success
 		done
 	done
-	# 807 bytes fit below the largest off_t.
-	mkdata "$T/src" 100000
-	for m in rw auto; do
-		rm -f "$shm/dst"
-		run --separate-stderr "$ZCP" -m "$m" --seek=$((max - 807)) "$T/src" "$shm/dst"
-		echo "$m --seek: $stderr"
-		assert_failure 1
-		[[ "$stderr" == "zcp: 807 bytes copied"* ]]
-		[ "${stderr##*$'\n'}" = "zcp: write $shm/dst: File too large" ]
-		[ "$(stat -c %s "$shm/dst")" -eq "$max" ]
-		tail -c 807 "$shm/dst" | cmp - <(head -c 807 "$T/src")
+	# 807 bytes fit below the largest off_t; 1500000 of 3 MB, more than
+	# the first call of splice or sendfile moves.
+	mkdata "$T/src" 3000000
+	for fit in 807 1500000; do
+		for m in rw splice sendfile auto; do
+			for from in file pipe; do
+				[ "$from" = file ] || serves "$m" pipe file || continue
+				rm -f "$shm/dst"
+				run --separate-stderr bash -c 'if [ "$5" = pipe ]; then cat "$4" | "$1" -m "$2" --seek="$3" - "$6"
+					else "$1" -m "$2" --seek="$3" "$4" "$6"; fi' _ \
+					"$ZCP" "$m" $((max - fit)) "$T/src" "$from" "$shm/dst"
+				echo "$m from $from --seek=max-$fit: $stderr"
+				assert_failure 1
+				[[ "$stderr" == "zcp: $fit bytes"* ]]
+				[ "${stderr##*$'\n'}" = "zcp: write $shm/dst: File too large" ]
+				[ "$(stat -c %s "$shm/dst")" -eq "$max" ]
+				tail -c "$fit" "$shm/dst" | cmp - <(head -c "$fit" "$T/src")
+			done
+		done
 	done
 	rm -rf "$shm"
 }
