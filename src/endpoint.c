@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <linux/fs.h>
+#include <linux/magic.h>
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
 #include <linux/sock_diag.h>
@@ -21,6 +22,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <sys/vfs.h>
 #include <unistd.h>
 
 #include "endpoint.h"
@@ -649,12 +651,24 @@ int endpoint_open_dst(struct endpoint *e, int append)
 
 off_t endpoint_file_size(int fd, off_t st_size)
 {
-	char b;
+	struct statfs fs;
 
-	if ((st_size == 0 || pread(fd, &b, 1, st_size - 1) == 1) &&
-	    pread(fd, &b, 1, st_size) == 0)
-		return st_size;
-	return -1;
+	/* Asked of the file system, not of the bytes: a read of /proc/kmsg
+	 * or a trace_pipe takes what it reads from whoever reads next, one
+	 * of a descriptor handed with O_DIRECT fails, and any costs the
+	 * copy a call. */
+	if (fstatfs(fd, &fs) == 0)
+		switch (fs.f_type) {
+		case PROC_SUPER_MAGIC:
+		case SYSFS_MAGIC:
+		case DEBUGFS_MAGIC:
+		case TRACEFS_MAGIC:
+		case SECURITYFS_MAGIC:
+		case CGROUP_SUPER_MAGIC:
+		case CGROUP2_SUPER_MAGIC:
+			return -1;
+		}
+	return st_size;
 }
 
 off_t endpoint_remaining(const struct endpoint *e, off_t skip, off_t count)

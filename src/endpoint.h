@@ -64,9 +64,9 @@ int endpoint_open_dst(struct endpoint *e, int append);
 /* Fills st and kind from the open descriptor. Returns 0 or -1. */
 int endpoint_classify(struct endpoint *e);
 
-/* A regular file's size from fstat (st_size) as its bytes confirm it,
- * or -1 when they do not: a /proc file says 0 whatever it holds, a
- * sysfs file 4096, and a file may grow. */
+/* A regular file's size from fstat (st_size), or -1 on a file system
+ * whose sizes say nothing of the bytes (/proc says 0 whatever a file
+ * holds, sysfs 4096). Nothing of the file is read. */
 off_t endpoint_file_size(int fd, off_t st_size);
 
 /* The bytes a copy from e would move: what the file or block device

@@ -223,8 +223,8 @@ static void short_skip(off_t skipped)
 		(long long)skipped, (long long)opt.offset);
 }
 
-/* Where a file SRC ends, read from start on: its size, unless the
- * bytes disagree with it; then the end is found by reading. */
+/* Where a file SRC ends, read from start on: its size, unless its file
+ * system's sizes say nothing (/proc); then the end is found by reading. */
 static off_t src_end(int fd, off_t start, off_t size)
 {
 	char buf[65536];

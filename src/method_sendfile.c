@@ -36,6 +36,7 @@ static int sf_supports(const struct copy *c, const char **why)
 static int sf_copy(struct copy *c)
 {
 	off_t pos = lseek(c->in, 0, SEEK_CUR);
+	size_t fit = SIZE_MAX;	/* what DST takes below the largest off_t */
 	int first = 1, rc = COPY_DONE;
 
 	if (pos < 0) {
@@ -54,6 +55,8 @@ static int sf_copy(struct copy *c)
 		 * nothing lies past it. */
 		if (want > (size_t)(INT64_MAX - pos))
 			want = (size_t)(INT64_MAX - pos);
+		if (want > fit)
+			want = fit;
 		if (want == 0)
 			break;
 		if (io_stopped()) {
@@ -66,6 +69,13 @@ static int sf_copy(struct copy *c)
 		if (n < 0) {
 			if (io_retry_pair(c->in, c->out))
 				continue;
+			/* A DST file takes what fits below the largest off_t,
+			 * then is too large, as write(2)'s is. */
+			if (errno == EINVAL && (fit = io_fit(c->out, want)) < want) {
+				if (fit > 0)
+					continue;
+				errno = EFBIG;
+			}
 			rc = method_failed(c, first, errno == EIO ? SIDE_READ
 								  : SIDE_WRITE);
 			if (rc == COPY_FALLBACK)

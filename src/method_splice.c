@@ -99,7 +99,7 @@ static enum side direct_side(const struct copy *c, int err)
 static int splice_direct(struct copy *c)
 {
 	unsigned flags = c->flags & ~SPLICE_F_MORE;
-	size_t fit = SIZE_MAX;	/* what SRC holds below the largest off_t */
+	size_t fit = SIZE_MAX;	/* what fits below the largest off_t */
 	int first = 1;
 
 	while (c->count != 0) {
@@ -118,12 +118,23 @@ static int splice_direct(struct copy *c)
 		if (n < 0) {
 			if (io_retry_pair(c->in, c->out))
 				continue;
-			/* A range past the largest off_t is refused; nothing
-			 * lies there. */
-			if (errno == EINVAL && (fit = io_fit(c->in, want)) < want) {
-				if (fit == 0)
+			/* A range past the largest off_t is refused: nothing
+			 * lies there to read, and nothing is written there. */
+			if (errno == EINVAL) {
+				size_t in = io_fit(c->in, want);
+				size_t out = io_fit(c->out, want);
+
+				if (in == 0)
 					break;
-				continue;
+				if (out == 0) {
+					errno = EFBIG;
+					c->side = SIDE_WRITE;
+					return COPY_ERROR;
+				}
+				if (in < want || out < want) {
+					fit = in < out ? in : out;
+					continue;
+				}
 			}
 			return method_failed(c, first, direct_side(c, errno));
 		}
@@ -400,6 +411,7 @@ static int splice_via_pipe(struct copy *c)
 	off_t pos = src_file ? lseek(c->in, 0, SEEK_CUR) : -1;
 	off_t end = c->src->st.st_size;
 	int p[2], first = 1, rc = COPY_DONE, spread_checked = 0;
+	size_t wfit = SIZE_MAX;	/* what DST takes below the largest off_t */
 	long size;
 
 	if (pipe2(p, O_CLOEXEC) < 0) {
@@ -463,14 +475,24 @@ static int splice_via_pipe(struct copy *c)
 			pos += n;
 		while (c->pending > 0) {
 			unsigned more = more_flag(c, 0, pos >= 0 && pos < end);
+			size_t len = (size_t)c->pending;
 			ssize_t m;
 
+			if (len > wfit)
+				len = wfit;
 			io_syscalls++;
-			m = splice(p[0], NULL, c->out, NULL, (size_t)c->pending,
-				   flags | more);
+			m = splice(p[0], NULL, c->out, NULL, len, flags | more);
 			if (m < 0) {
 				if (io_retry(c->out, POLLOUT))
 					continue;
+				/* A DST file takes what fits below the largest
+				 * off_t, then is too large, as write(2)'s is. */
+				if (errno == EINVAL &&
+				    (wfit = io_fit(c->out, len)) < len) {
+					if (wfit > 0)
+						continue;
+					errno = EFBIG;
+				}
 				if (first && method_unsupported(errno)) {
 					rc = undo_first(c, p[0], errno);
 				} else {

@@ -314,6 +314,23 @@ sys.exit(rc)' "$@"
 	done
 }
 
+@test "a file SRC's size comes from fstat, none of it read: an O_DIRECT fd:N keeps it, a copy makes no extra call" {
+	mkdata "$T/src" 1000000
+	command -v strace >/dev/null || skip "no strace"
+	# Each 1-byte pread at the end once cost every copy two calls.
+	run strace -o "$T/trace" -e trace=pread64 "$ZCP" -m rw "$T/src" "$T/dst"
+	assert_success
+	cmp "$T/src" "$T/dst"
+	! grep -E '^pread64\([0-9]+, .*, 1, [0-9]+\)' "$T/trace" || false
+	mkdata "$T/probe" 4096
+	dd if="$T/probe" of=/dev/null iflag=direct bs=4096 status=none 2>/dev/null ||
+		skip "no O_DIRECT in $T"
+	# A 1-byte pread of an O_DIRECT descriptor fails: the size was lost.
+	run odirect r "$T/src" "$ZCP" --explain FD "$T/dst"
+	assert_success
+	assert_line --regexp '^SRC fd:[0-9]+: file, 1000000 bytes to copy$'
+}
+
 @test "fd:N offsets are relative to the descriptor's position" {
 	printf 'abcdefghij' > "$T/src"
 	{ head -c 2 >/dev/null; "$ZCP" -q --offset=3 fd:0 "$T/dst"; } < "$T/src"
@@ -408,17 +425,25 @@ sys.exit(rc)' "$@"
 			assert_success
 		done
 	done
-	# 807 bytes fit below the largest off_t.
-	mkdata "$T/src" 100000
-	for m in rw auto; do
-		rm -f "$shm/dst"
-		run --separate-stderr "$ZCP" -m "$m" --seek=$((max - 807)) "$T/src" "$shm/dst"
-		echo "$m --seek: $stderr"
-		assert_failure 1
-		[[ "$stderr" == "zcp: 807 bytes copied"* ]]
-		[ "${stderr##*$'\n'}" = "zcp: write $shm/dst: File too large" ]
-		[ "$(stat -c %s "$shm/dst")" -eq "$max" ]
-		tail -c 807 "$shm/dst" | cmp - <(head -c 807 "$T/src")
+	# 807 bytes fit below the largest off_t; 1500000 of 3 MB, more than
+	# the first call of splice or sendfile moves.
+	mkdata "$T/src" 3000000
+	for fit in 807 1500000; do
+		for m in rw splice sendfile auto; do
+			for from in file pipe; do
+				[ "$from" = file ] || serves "$m" pipe file || continue
+				rm -f "$shm/dst"
+				run --separate-stderr bash -c 'if [ "$5" = pipe ]; then cat "$4" | "$1" -m "$2" --seek="$3" - "$6"
+					else "$1" -m "$2" --seek="$3" "$4" "$6"; fi' _ \
+					"$ZCP" "$m" $((max - fit)) "$T/src" "$from" "$shm/dst"
+				echo "$m from $from --seek=max-$fit: $stderr"
+				assert_failure 1
+				[[ "$stderr" == "zcp: $fit bytes"* ]]
+				[ "${stderr##*$'\n'}" = "zcp: write $shm/dst: File too large" ]
+				[ "$(stat -c %s "$shm/dst")" -eq "$max" ]
+				tail -c "$fit" "$shm/dst" | cmp - <(head -c "$fit" "$T/src")
+			done
+		done
 	done
 	rm -rf "$shm"
 }
