@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/time.h>
 #include <sys/vfs.h>
 #include <time.h>
@@ -467,18 +468,22 @@ static void prealloc_dst(void)
 	(void)fallocate(cp.out, FALLOC_FL_KEEP_SIZE, 0, len);
 }
 
-/* Runs the named method, or for auto each that serves the pair until
- * one does not ask to fall back. */
-/* splice and sendfile answer EINVAL for a device whose write fails
- * for a reason of its own (/dev/full: ENOSPC). A write of no bytes
- * moves nothing and asks the device itself: its error, if it has one,
- * is the one to report. */
+/* splice and sendfile answer EINVAL for /dev/full, whose writes fail
+ * with ENOSPC by design. A write of no bytes moves nothing there and
+ * gets that error, the one to report. Not asked of other devices: to
+ * some (/dev/kmsg) an empty write is a record. */
 static void dst_says_why(int err)
 {
-	if (err == EINVAL && opt.dst.kind == KIND_CHR && write(cp.out, "", 0) < 0)
+	const struct stat *st = &opt.dst.st;
+
+	if (err == EINVAL && opt.dst.kind == KIND_CHR &&
+	    major(st->st_rdev) == 1 && minor(st->st_rdev) == 7 &&
+	    write(cp.out, "", 0) < 0)
 		fail(SIDE_WRITE);
 }
 
+/* Runs the named method, or for auto each that serves the pair until
+ * one does not ask to fall back. */
 static const struct method *run_copy(void)
 {
 	const struct method *const *m;
@@ -495,7 +500,7 @@ static const struct method *run_copy(void)
 	cp.direct = opt.direct;
 	cp.verbose = opt.verbose;
 	stats_start();
-	progress_start(&cp);
+	progress_start(&cp, &t_start);
 	prealloc_dst();
 	if (!opt.method)
 		plan_prepare(&cp);

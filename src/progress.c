@@ -194,7 +194,7 @@ static void *run(void *arg)
 	return NULL;
 }
 
-void progress_start(const struct copy *c)
+void progress_start(const struct copy *c, const struct timespec *start)
 {
 	sigset_t all, old, usr;
 
@@ -202,7 +202,7 @@ void progress_start(const struct copy *c)
 		return;
 	copy = c;
 	total = endpoint_remaining(c->src, 0, c->count);
-	clock_gettime(CLOCK_MONOTONIC, &t0);
+	t0 = *start;
 	stopfd = eventfd(0, EFD_CLOEXEC);
 	if (stopfd < 0)
 		return;

@@ -11,9 +11,10 @@
 void progress_init(int mode);
 
 /* Starts the thread drawing c->done: the live line when mode and
- * stderr allow it, the SIGUSR1 line always. Call once c->in, c->src
- * and c->count are set and SRC is positioned. */
-void progress_start(const struct copy *c);
+ * stderr allow it, the SIGUSR1 line always; its time counts from start,
+ * as the report's does. Call once c->in, c->src and c->count are set
+ * and SRC is positioned. */
+void progress_start(const struct copy *c, const struct timespec *start);
 
 /* Stops the thread and erases the live line on a terminal (ends it with
  * a newline elsewhere), so that the final report starts a clean line.

@@ -221,14 +221,19 @@ run_all() {
 	range "$T/src" 1002 all | cmp - "$T/b"
 }
 
-@test "the time reported counts reading away an offset from a pipe" {
+@test "the time reported, and the progress line's, count reading away an offset from a pipe" {
 	mkdata "$T/src" 100
+	# The copy then waits 1 s for end of file: the progress line draws.
 	run --separate-stderr bash -c \
-		'{ head -c 60 "$1"; sleep 1; tail -c 40 "$1"; } | "$2" --json --offset=80 - "$3"' \
+		'{ head -c 60 "$1"; sleep 1; tail -c 40 "$1"; sleep 1; } | "$2" --json --progress=always --offset=80 - "$3"' \
 		sh "$T/src" "$ZCP" "$T/dst"
 	assert_success
 	range "$T/src" 80 all | cmp - "$T/dst"
-	jq -e '.bytes == 20 and .seconds >= 0.9' <<< "$stderr"
+	jq -e '.bytes == 20 and .seconds >= 1.9' <<< "${stderr##*$'\n'}"
+	first=$(grep -o 'copied, [0-9.]* s' <<< "$stderr" | head -n 1)
+	echo "first progress line: $first"
+	[[ "$first" =~ ^copied,\ ([0-9.]+)\ s$ ]]
+	awk -v t="${BASH_REMATCH[1]}" 'BEGIN { exit !(t >= 0.9) }'
 }
 
 @test "offset past the end of a pipe or file copies nothing, with a warning as dd gives" {
