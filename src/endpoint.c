@@ -751,22 +751,17 @@ static int unsent(int fd)
 	return ioctl(fd, SIOCOUTQ, &n) < 0 ? -1 : n;
 }
 
-int endpoint_shutdown(struct endpoint *e)
+/* Reads away what the peer of fd sends until the peer has taken every
+ * byte sent (0), closes (0), resets the connection or a stop signal
+ * comes (-1, errno set). */
+static int wait_taken(int fd)
 {
 	char buf[65536];
 	int ms = 1;
 	ssize_t n;
 
-	if (shutdown(e->fd, SHUT_WR) < 0)
-		return -1;
-	/* Closed, zcp's socket would answer whatever the peer sends next
-	 * with a reset, and a reset drops what the peer's kernel had not
-	 * taken yet; a peer may talk at any time. So zcp reads away what
-	 * the peer sends until the peer has taken every byte, or ends the
-	 * connection. A peer that takes nothing keeps zcp waiting, as it
-	 * would have during the copy. */
 	for (;;) {
-		n = recv(e->fd, buf, sizeof buf, MSG_DONTWAIT);
+		n = recv(fd, buf, sizeof buf, MSG_DONTWAIT);
 		if (n > 0)
 			continue;
 		if (n == 0)
@@ -777,14 +772,47 @@ int endpoint_shutdown(struct endpoint *e)
 		 * of the copy it had not read, or went away. */
 		if (errno != EAGAIN && errno != EWOULDBLOCK)
 			return -1;
-		if (unsent(e->fd) <= 0)
+		if (unsent(fd) <= 0)
 			return 0;
 		/* Nothing tells when the peer takes the last bytes. */
-		if (io_wait_for(e->fd, POLLIN, ms) < 0)
+		if (io_wait_for(fd, POLLIN, ms) < 0)
 			return -1;
 		if (ms < 128)
 			ms *= 2;
 	}
+}
+
+int endpoint_shutdown(struct endpoint *e)
+{
+	if (shutdown(e->fd, SHUT_WR) < 0)
+		return -1;
+	/* Closed, zcp's socket would answer whatever the peer sends next
+	 * with a reset, and a reset drops what the peer's kernel had not
+	 * taken yet; a peer may talk at any time. So zcp reads away what
+	 * the peer sends until the peer has taken every byte, or ends the
+	 * connection. A peer that takes nothing keeps zcp waiting, as it
+	 * would have during the copy. */
+	return wait_taken(e->fd);
+}
+
+off_t endpoint_abort(struct endpoint *e)
+{
+	static const struct linger now = { .l_onoff = 1, .l_linger = 0 };
+	int saved = errno, n;
+
+	if (!e->owned || e->fd < 0 ||
+	    (e->type != EP_TCP && e->type != EP_TCP_LISTEN))
+		return 0;
+	if (!io_signal)
+		(void)wait_taken(e->fd);
+	n = unsent(e->fd);
+	if (setsockopt(e->fd, SOL_SOCKET, SO_LINGER, &now, sizeof now) == 0) {
+		close(e->fd);
+		e->fd = -1;
+		e->owned = 0;
+	}
+	errno = saved;
+	return n > 0 ? n : 0;
 }
 
 int endpoint_close(struct endpoint *e)

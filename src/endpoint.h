@@ -102,6 +102,14 @@ void endpoint_uncreate(struct endpoint *e);
  * Returns 0, or -1 with errno set. */
 int endpoint_shutdown(struct endpoint *e);
 
+/* Ends a TCP DST that zcp opened when the copy failed or was stopped:
+ * once the peer has acknowledged every byte sent (not waited for after
+ * a stop signal), resets the connection, so that the peer sees an
+ * error, not an end of file that would pass for a whole copy. Returns
+ * the bytes sent that the peer had not acknowledged, which the reset
+ * drops; 0 for any other DST, which is left as it is. */
+off_t endpoint_abort(struct endpoint *e);
+
 /* Moves fd to a number above 2 (zcp's descriptors never take 0, 1, 2).
  * Returns the new descriptor, or -1 with errno set and fd closed. */
 int fd_high(int fd);

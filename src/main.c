@@ -121,6 +121,12 @@ static void __attribute__((noreturn)) fail(enum side side)
 		(void)!ftruncate(opt.dst.fd, cp.done);
 	else if (prealloc_size >= 0)
 		(void)!ftruncate(opt.dst.fd, prealloc_size);
+	/* A TCP peer is told that the copy broke off (a reset, not an end
+	 * of file); what it had not acknowledged was not delivered. */
+	off_t lost = endpoint_abort(&opt.dst);
+
+	cp.done -= lost;
+	cp.pending += lost;
 	if (side == SIDE_WRITE && err == EPIPE && !sigpipe_ignored &&
 	    opt.dst.kind == KIND_PIPE) {
 		/* Like cat: a reader that went away ends us by SIGPIPE,

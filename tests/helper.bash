@@ -51,6 +51,9 @@ wait_for() {
 	return 1
 }
 
+# size_is FILE N: FILE holds N bytes.
+size_is() { [ "$(stat -c %s "$1" 2>/dev/null)" = "$2" ]; }
+
 # wait_path PATH: waits until PATH exists.
 wait_path() {
 	local i

@@ -15,8 +15,6 @@ json() {
 
 listening() { [ -n "$(ss -ltnH "sport = :$1" 2>/dev/null)" ]; }
 
-size_is() { [ "$(stat -c %s "$1" 2>/dev/null)" = "$2" ]; }
-
 # Whether method $1 can copy $2 to $3: a usage error says it cannot.
 can_serve() {
 	local rc=0

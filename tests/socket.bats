@@ -11,6 +11,7 @@ setup() {
 # listen_to DST [ADDR]: starts "zcp ADDR DST" in the background; prints
 # nothing, sets LPID and PORT.
 listen_to() {
+	rm -f "$T/lerr"	# or wait_port may read an earlier listener's port
 	timeout 20 "$ZCP" "${2:-tcp-listen:0}" "$1" 2>"$T/lerr" 3>&- &
 	LPID=$!
 	PORT=$(wait_port "$T/lerr")
@@ -453,7 +454,12 @@ while not os.path.exists(os.environ["PORTFILE"] + ".stop"):
 	wait "$ppid"
 	echo "status $st: $(cat "$T/err")"
 	[ "$st" -eq 143 ]
-	[ "$(grep -c '^zcp: 2000000 bytes (2.00 MB, 1.91 MiB) copied' "$T/err")" -eq 2 ]
+	grep -q '^zcp: 2000000 bytes (2.00 MB, 1.91 MiB) copied' "$T/err"
+	# The peer is reset: what it had not acknowledged is not delivered.
+	last=$(tail -n 1 "$T/err")
+	[[ "$last" =~ ^zcp:\ ([0-9]+)\ bytes.*\ copied,.*\;\ ([0-9]+)\ bytes.*\ read\ but\ not\ written$ ]]
+	[ $((BASH_REMATCH[1] + BASH_REMATCH[2])) -eq 2000000 ]
+	[ "${BASH_REMATCH[2]}" -gt 0 ]
 }
 
 @test "unix-listen: the path appears only once zcp listens on it, so a peer waiting for it is never refused" {
@@ -469,4 +475,51 @@ while not os.path.exists(os.environ["PORTFILE"] + ".stop"):
 	cmp "$T/src" "$T/dst"
 	# Nothing left beside it: neither the path nor the name bound first.
 	[ -z "$(ls "$T" | grep sock)" ]
+}
+
+@test "a copy into TCP that fails or is stopped resets the peer: the receiver fails, not takes a short copy for a whole one" {
+	# A read error (injected) after some blocks, every method that can;
+	# splice's odd calls read SRC into its pipe.
+	for m in rw splice sendfile; do
+		case $m in
+		rw) inject=read:error=EIO:when=10 ;;
+		*) inject=$m:error=EIO:when=5 ;;
+		esac
+		listen_to "$T/dst" tcp-listen:127.0.0.1:0
+		run --separate-stderr strace -f -qq -o /dev/null -e trace="${inject%%:*}" \
+			-e inject="$inject" "$ZCP" -m "$m" -b 64K "$T/src" "tcp:127.0.0.1:$PORT"
+		echo "$m: $status: $stderr"
+		assert_failure 1
+		[[ "$stderr" == *"zcp: read $T/src: Input/output error" ]]
+		n=$(sed -n '1s/^zcp: \([0-9]*\) byte.*/\1/p' <<< "$stderr")
+		[ "$n" -gt 0 ]
+		st=0
+		wait "$LPID" || st=$?
+		echo "receiver: $st: $(cat "$T/lerr")"
+		[ "$st" -eq 1 ]
+		grep -q "zcp: read tcp-listen:127.0.0.1:0: Connection reset by peer" "$T/lerr"
+		range "$T/src" 0 "$n" | cmp - "$T/dst"
+	done
+	# SIGTERM while SRC (a FIFO) has more to come.
+	mkfifo "$T/fifo"
+	rm "$T/dst"	# written over, not cut, until the copy ends
+	listen_to "$T/dst" tcp-listen:127.0.0.1:0
+	env --default-signal=TERM timeout 20 "$ZCP" "$T/fifo" "tcp:127.0.0.1:$PORT" 2>"$T/err" 3>&- &
+	tpid=$!
+	exec 7>"$T/fifo"
+	head -c 100000 "$T/src" >&7
+	zpid=$(pid_of_child "$tpid")
+	wait_for size_is "$T/dst" 100000
+	kill -TERM "$zpid"
+	st=0
+	wait "$tpid" || st=$?
+	exec 7>&-
+	[ "$st" -eq 143 ]
+	grep -q '^zcp: 100000 bytes' "$T/err"
+	st=0
+	wait "$LPID" || st=$?
+	echo "receiver: $st: $(cat "$T/lerr")"
+	[ "$st" -eq 1 ]
+	grep -q "Connection reset by peer" "$T/lerr"
+	head -c 100000 "$T/src" | cmp - "$T/dst"
 }
