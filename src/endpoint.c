@@ -786,6 +786,7 @@ int endpoint_shutdown(struct endpoint *e)
 {
 	if (shutdown(e->fd, SHUT_WR) < 0)
 		return -1;
+	e->shut = 1;
 	/* Closed, zcp's socket would answer whatever the peer sends next
 	 * with a reset, and a reset drops what the peer's kernel had not
 	 * taken yet; a peer may talk at any time. So zcp reads away what
@@ -806,6 +807,8 @@ off_t endpoint_abort(struct endpoint *e)
 	if (!io_signal)
 		(void)wait_taken(e->fd);
 	n = unsent(e->fd);
+	if (n > 0 && e->shut)
+		n--;		/* the end of file counts one, and is no byte */
 	if (setsockopt(e->fd, SOL_SOCKET, SO_LINGER, &now, sizeof now) == 0) {
 		close(e->fd);
 		e->fd = -1;

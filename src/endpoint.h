@@ -45,6 +45,7 @@ struct endpoint {
 	enum endpoint_kind kind;
 	int append;		/* fd has O_APPEND */
 	int nonblock;		/* fd has O_NONBLOCK */
+	int shut;		/* endpoint_shutdown sent end of file */
 	int unlink_on_exit;	/* unix-listen socket path zcp created */
 	int created;		/* EP_PATH DST: zcp created the file */
 };

@@ -125,6 +125,8 @@ static void __attribute__((noreturn)) fail(enum side side)
 	 * of file); what it had not acknowledged was not delivered. */
 	off_t lost = endpoint_abort(&opt.dst);
 
+	if (lost > cp.done)
+		lost = cp.done;
 	cp.done -= lost;
 	cp.pending += lost;
 	if (side == SIDE_WRITE && err == EPIPE && !sigpipe_ignored &&

@@ -429,7 +429,14 @@ c, _ = l.accept()
 c.sendall(b"HELLO\n")
 while not os.path.exists(os.environ["PORTFILE"] + ".stop"):
     time.sleep(0.05)
-' 3>&- &
+n = 0
+try:
+    while b := c.recv(65536):
+        n += len(b)
+    print("EOF", n)
+except OSError as e:
+    print("error", e.errno, n)
+' > "$T/peer.out" 3>&- &
 	ppid=$!
 	wait_path "$T/port"
 	env --default-signal=TERM timeout 20 "$ZCP" "$T/src" "tcp:127.0.0.1:$(cat "$T/port")" 2>"$T/err" 3>&- &
@@ -460,6 +467,9 @@ while not os.path.exists(os.environ["PORTFILE"] + ".stop"):
 	[[ "$last" =~ ^zcp:\ ([0-9]+)\ bytes.*\ copied,.*\;\ ([0-9]+)\ bytes.*\ read\ but\ not\ written$ ]]
 	[ $((BASH_REMATCH[1] + BASH_REMATCH[2])) -eq 2000000 ]
 	[ "${BASH_REMATCH[2]}" -gt 0 ]
+	# The peer can read what was reported, then sees the reset.
+	echo "peer: $(cat "$T/peer.out")"
+	[ "$(cat "$T/peer.out")" = "error 104 ${BASH_REMATCH[1]}" ]
 }
 
 @test "unix-listen: the path appears only once zcp listens on it, so a peer waiting for it is never refused" {
