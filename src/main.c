@@ -106,7 +106,16 @@ static void __attribute__((noreturn)) fail(enum side side)
 	};
 
 	stop_ticking();
+	/* A TCP peer is told that the copy broke off (a reset, not an end
+	 * of file); what it had not acknowledged was not delivered. The
+	 * progress line and SIGUSR1 go on while the peer takes the rest. */
+	off_t lost = endpoint_abort(&opt.dst);
+
 	progress_stop();
+	if (lost > cp.done)
+		lost = cp.done;
+	cp.done -= lost;
+	cp.pending += lost;
 	stats_end(&cp);
 	restore_flags();
 	/* DST holds exactly the bytes reported, not them and an old tail.
@@ -121,14 +130,6 @@ static void __attribute__((noreturn)) fail(enum side side)
 		(void)!ftruncate(opt.dst.fd, cp.done);
 	else if (prealloc_size >= 0)
 		(void)!ftruncate(opt.dst.fd, prealloc_size);
-	/* A TCP peer is told that the copy broke off (a reset, not an end
-	 * of file); what it had not acknowledged was not delivered. */
-	off_t lost = endpoint_abort(&opt.dst);
-
-	if (lost > cp.done)
-		lost = cp.done;
-	cp.done -= lost;
-	cp.pending += lost;
 	if (side == SIDE_WRITE && err == EPIPE && !sigpipe_ignored &&
 	    opt.dst.kind == KIND_PIPE) {
 		/* Like cat: a reader that went away ends us by SIGPIPE,
