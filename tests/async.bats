@@ -7,14 +7,6 @@ load helper
 
 ASYNC="aio io_uring"
 
-# A test that made a directory in /dev/shm ($shm) leaves none behind,
-# also when it fails.
-teardown() {
-	if [ -n "${shm:-}" ]; then
-		rm -rf "$shm"
-	fi
-}
-
 # copy_check OFFSET COUNT: copies SRC with --offset/--count (COUNT "all":
 # to the end) to a fresh DST with method $m and options $opts; checks the
 # bytes, the size and the report.
@@ -167,8 +159,7 @@ direct_here() {
 }
 
 @test "SRC, DST or both on tmpfs" {
-	[ -d /dev/shm ] && [ -w /dev/shm ] || skip "no writable /dev/shm"
-	shm=$(mktemp -d /dev/shm/zcp-async.XXXXXX)
+	shm_dir
 	mkdata "$shm/src" 1048577
 	mkdata "$T/src" 1048577
 	for m in $ASYNC; do
@@ -183,12 +174,10 @@ direct_here() {
 		assert_success
 		cmp -i 0:5 "$shm/src" "$shm/dst2"
 	done
-	rm -rf "$shm"
 }
 
 @test "offsets near the largest off_t (tmpfs allows them): nothing to read there, and DST cannot grow past it" {
-	[ -d /dev/shm ] && [ -w /dev/shm ] || skip "no writable /dev/shm"
-	shm=$(mktemp -d /dev/shm/zcp-async.XXXXXX)
+	shm_dir
 	mkdata "$shm/src" 100000
 	for m in $ASYNC; do
 		for o in 9223372036854775000 9223372036854775807; do
@@ -202,17 +191,13 @@ direct_here() {
 			[[ "$stderr" == "zcp: 0 bytes copied"*"zcp: write $shm/dst: File too large" ]]
 		done
 	done
-	rm -rf "$shm"
 }
 
 @test "a SRC with bytes up to the largest off_t (tmpfs allows it): its last bytes are copied, not dropped" {
-	[ -d /dev/shm ] && [ -w /dev/shm ] || skip "no writable /dev/shm"
-	shm=$(mktemp -d /dev/shm/zcp-async.XXXXXX)
-	max=9223372036854775807
-	truncate -s "$max" "$shm/src"
+	shm_dir
+	max=$OFF_MAX
 	# 5000 bytes that end at the largest offset, within the last block.
-	mkdata "$T/tail" 5000
-	dd if="$T/tail" of="$shm/src" bs=5000 seek=$((max - 5000)) oflag=seek_bytes conv=notrunc status=none
+	max_file "$shm/src"
 	for m in $ASYNC; do
 		for d in --direct --no-direct; do
 			for o in $((max - 5000)) $((max - 2000000)); do
@@ -236,7 +221,6 @@ direct_here() {
 			head -c 3000 "$T/tail" | cmp - "$shm/dst"
 		done
 	done
-	rm -rf "$shm"
 }
 
 @test "a file system that refuses O_DIRECT: buffered, said in -v; --direct refuses" {

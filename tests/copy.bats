@@ -4,14 +4,6 @@
 
 load helper
 
-# A test that made a directory in /dev/shm ($shm) leaves none behind,
-# also when it fails.
-teardown() {
-	if [ -n "${shm:-}" ]; then
-		rm -rf "$shm"
-	fi
-}
-
 # each_method CMD...: runs CMD once per method with $m set.
 each_method() {
 	for m in $(methods) auto; do
@@ -405,14 +397,11 @@ sys.exit(rc)' "$@"
 }
 
 @test "a file with bytes up to the largest off_t (tmpfs allows it): every method reads them to its end; a DST there takes what fits, then File too large" {
-	[ -d /dev/shm ] && [ -w /dev/shm ] || skip "no writable /dev/shm"
-	shm=$(mktemp -d /dev/shm/zcp-copy.XXXXXX)
-	max=9223372036854775807
-	truncate -s "$max" "$shm/big"
+	shm_dir
+	max=$OFF_MAX
 	# Marks in the last 3 MB; the kernel refuses any read or write whose
 	# range passes the largest off_t, so a block-sized call there fails.
-	mkdata "$T/tail" 5000
-	dd if="$T/tail" of="$shm/big" bs=5000 seek=$((max - 5000)) oflag=seek_bytes conv=notrunc status=none
+	max_file "$shm/big"
 	printf MARK | dd of="$shm/big" bs=4 seek=$((max - 3000000)) oflag=seek_bytes conv=notrunc status=none
 	for m in $(methods) auto; do
 		for o in $((max - 5000)) $((max - 3000000)); do
@@ -450,7 +439,6 @@ sys.exit(rc)' "$@"
 			done
 		done
 	done
-	rm -rf "$shm"
 }
 
 @test "a whole 5 GiB sparse file copies byte for byte" {

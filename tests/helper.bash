@@ -51,6 +51,31 @@ wait_for() {
 	return 1
 }
 
+# shm_dir: $shm, a new directory on /dev/shm (tmpfs holds files up to
+# the largest off_t), or the test is skipped. The teardown below removes
+# it, also when the test fails; a file with a teardown of its own must
+# do the same if it calls shm_dir.
+shm_dir() {
+	[ -d /dev/shm ] && [ -w /dev/shm ] || skip "no writable /dev/shm"
+	shm=$(mktemp -d /dev/shm/zcp-test.XXXXXX)
+}
+
+teardown() {
+	if [ -n "${shm:-}" ]; then
+		rm -rf "$shm"
+	fi
+}
+
+OFF_MAX=9223372036854775807
+
+# max_file PATH: a sparse file of the largest size there is, its last
+# 5000 bytes those of $T/tail (made here).
+max_file() {
+	truncate -s "$OFF_MAX" "$1"
+	mkdata "$T/tail" 5000
+	dd if="$T/tail" of="$1" bs=5000 seek=$((OFF_MAX - 5000)) oflag=seek_bytes conv=notrunc status=none
+}
+
 # size_is FILE N: FILE holds N bytes.
 size_is() { [ "$(stat -c %s "$1" 2>/dev/null)" = "$2" ]; }
 
