@@ -138,6 +138,20 @@ size_t io_fit(int fd, size_t len)
 	return (size_t)(INT64_MAX - pos);
 }
 
+int io_refit(int fd, size_t len, size_t *fit)
+{
+	size_t f;
+
+	if (errno != EINVAL || (f = io_fit(fd, len)) == len)
+		return 0;
+	if (f == 0) {
+		errno = EFBIG;
+		return 0;
+	}
+	*fit = f;
+	return 1;
+}
+
 ssize_t io_read(int fd, void *buf, size_t len)
 {
 	ssize_t n;
@@ -180,14 +194,9 @@ static int write_all(int fd, const void *buf, size_t len, off_t *done,
 					      (errno == EINVAL && io_undirect(fd))
 				    : io_retry(fd, POLLOUT))
 				continue;
-			if (errno != EINVAL ||
-			    (fit = io_fit(fd, len)) == len)
-				return -1;
-			if (fit == 0) {
-				errno = EFBIG;
-				return -1;
-			}
-			continue;
+			if (io_refit(fd, len, &fit))
+				continue;
+			return -1;
 		}
 		p += n;
 		len -= (size_t)n;

@@ -87,6 +87,12 @@ int io_retry_pair(int in, int out);
  * errno is kept. */
 size_t io_fit(int fd, size_t len);
 
+/* After a failed call that wrote len bytes at fd's file position: 1
+ * when the largest off_t was the reason (EINVAL) and some of len fits
+ * below it (*fit set: call again with that much); else 0, errno EFBIG
+ * when nothing fits, or kept when the limit was not the reason. */
+int io_refit(int fd, size_t len, size_t *fit);
+
 /* A descriptor handed to zcp (fd:N, -) may carry O_DIRECT, and a call
  * whose buffer, offset or length is not aligned fails with EINVAL having
  * moved nothing. Like dd, zcp then goes on through the page cache: this

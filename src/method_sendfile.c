@@ -71,11 +71,8 @@ static int sf_copy(struct copy *c)
 				continue;
 			/* A DST file takes what fits below the largest off_t,
 			 * then is too large, as write(2)'s is. */
-			if (errno == EINVAL && (fit = io_fit(c->out, want)) < want) {
-				if (fit > 0)
-					continue;
-				errno = EFBIG;
-			}
+			if (io_refit(c->out, want, &fit))
+				continue;
 			rc = method_failed(c, first, errno == EIO ? SIDE_READ
 								  : SIDE_WRITE);
 			if (rc == COPY_FALLBACK)

@@ -487,12 +487,8 @@ static int splice_via_pipe(struct copy *c)
 					continue;
 				/* A DST file takes what fits below the largest
 				 * off_t, then is too large, as write(2)'s is. */
-				if (errno == EINVAL &&
-				    (wfit = io_fit(c->out, len)) < len) {
-					if (wfit > 0)
-						continue;
-					errno = EFBIG;
-				}
+				if (io_refit(c->out, len, &wfit))
+					continue;
 				if (first && method_unsupported(errno)) {
 					rc = undo_first(c, p[0], errno);
 				} else {
