@@ -23,6 +23,7 @@
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <sys/vfs.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "endpoint.h"
@@ -751,13 +752,23 @@ static int unsent(int fd)
 	return ioctl(fd, SIOCOUTQ, &n) < 0 ? -1 : n;
 }
 
+static long long now_ms(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (long long)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
 /* Reads away what the peer of fd sends until the peer has taken every
  * byte sent (0), closes (0), resets the connection or a stop signal
- * comes (-1, errno set). */
-static int wait_taken(int fd)
+ * comes (-1, errno set). With idle_ms >= 0, also gives up (-1,
+ * ETIMEDOUT) once the peer has taken nothing for that long. */
+static int wait_taken(int fd, int idle_ms)
 {
 	char buf[65536];
-	int ms = 1;
+	int ms = 1, left, last = -1;
+	long long since = now_ms();
 	ssize_t n;
 
 	for (;;) {
@@ -772,8 +783,17 @@ static int wait_taken(int fd)
 		 * of the copy it had not read, or went away. */
 		if (errno != EAGAIN && errno != EWOULDBLOCK)
 			return -1;
-		if (unsent(fd) <= 0)
+		left = unsent(fd);
+		if (left <= 0)
 			return 0;
+		if (last < 0 || left < last) {
+			last = left;
+			since = now_ms();
+			ms = 1;
+		} else if (idle_ms >= 0 && now_ms() - since >= idle_ms) {
+			errno = ETIMEDOUT;
+			return -1;
+		}
 		/* Nothing tells when the peer takes the last bytes. */
 		if (io_wait_for(fd, POLLIN, ms) < 0)
 			return -1;
@@ -793,7 +813,7 @@ int endpoint_shutdown(struct endpoint *e)
 	 * the peer sends until the peer has taken every byte, or ends the
 	 * connection. A peer that takes nothing keeps zcp waiting, as it
 	 * would have during the copy. */
-	return wait_taken(e->fd);
+	return wait_taken(e->fd, -1);
 }
 
 off_t endpoint_abort(struct endpoint *e)
@@ -804,8 +824,10 @@ off_t endpoint_abort(struct endpoint *e)
 	if (!e->owned || e->fd < 0 ||
 	    (e->type != EP_TCP && e->type != EP_TCP_LISTEN))
 		return 0;
+	/* The copy has failed: no reason to wait for a peer that takes
+	 * nothing more, only for one that is still taking bytes. */
 	if (!io_signal)
-		(void)wait_taken(e->fd);
+		(void)wait_taken(e->fd, 2000);
 	n = unsent(e->fd);
 	if (n > 0 && e->shut)
 		n--;		/* the end of file counts one, and is no byte */

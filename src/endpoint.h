@@ -104,11 +104,12 @@ void endpoint_uncreate(struct endpoint *e);
 int endpoint_shutdown(struct endpoint *e);
 
 /* Ends a TCP DST that zcp opened when the copy failed or was stopped:
- * once the peer has acknowledged every byte sent (not waited for after
- * a stop signal), resets the connection, so that the peer sees an
- * error, not an end of file that would pass for a whole copy. Returns
- * the bytes sent that the peer had not acknowledged, which the reset
- * drops; 0 for any other DST, which is left as it is. */
+ * once the peer has acknowledged every byte sent, resets the connection,
+ * so that the peer sees an error, not an end of file that would pass for
+ * a whole copy. No wait after a stop signal, nor once the peer has taken
+ * nothing for 2 seconds. Returns the bytes sent that the peer had not
+ * acknowledged, which the reset drops; 0 for any other DST, which is
+ * left as it is. */
 off_t endpoint_abort(struct endpoint *e);
 
 /* Moves fd to a number above 2 (zcp's descriptors never take 0, 1, 2).

@@ -416,10 +416,10 @@ cpu_ticks() {
 	sed 's/.*) //' "/proc/$1/stat" | awk '{ print $12 + $13 }'
 }
 
-@test "a peer that talked and does not read: zcp waits for it, and SIGTERM ends the wait with the report" {
-	# More than the peer's receive buffer holds, less than it and zcp's
-	# send buffer together: zcp has sent it all, the peer not taken it.
-	mkdata "$T/src" 2000000
+# talk_then_stall: a TCP listener on 127.0.0.1 ($T/port) that sends a
+# line and reads nothing until $T/port.stop appears; then it reads to
+# the end and prints "EOF N" or "error ERRNO N", N the bytes it got.
+talk_then_stall() {
 	PORTFILE=$T/port timeout 20 python3 -c '
 import os, socket, time
 l = socket.socket(); l.bind(("127.0.0.1", 0)); l.listen(1)
@@ -436,7 +436,14 @@ try:
     print("EOF", n)
 except OSError as e:
     print("error", e.errno, n)
-' > "$T/peer.out" 3>&- &
+'
+}
+
+@test "a peer that talked and does not read: zcp waits for it, and SIGTERM ends the wait with the report" {
+	# More than the peer's receive buffer holds, less than it and zcp's
+	# send buffer together: zcp has sent it all, the peer not taken it.
+	mkdata "$T/src" 2000000
+	talk_then_stall > "$T/peer.out" 3>&- &
 	ppid=$!
 	wait_path "$T/port"
 	env --default-signal=TERM timeout 20 "$ZCP" "$T/src" "tcp:127.0.0.1:$(cat "$T/port")" 2>"$T/err" 3>&- &
@@ -469,6 +476,33 @@ except OSError as e:
 	[ "${BASH_REMATCH[2]}" -gt 0 ]
 	# The peer can read what was reported, then sees the reset.
 	echo "peer: $(cat "$T/peer.out")"
+	[ "$(cat "$T/peer.out")" = "error 104 ${BASH_REMATCH[1]}" ]
+}
+
+@test "a copy into TCP that fails while the peer takes nothing: zcp gives up waiting for it, resets, and counts what it had not taken" {
+	# 2 MB sent, all of it in the two sides' buffers (see above), then
+	# a read error (injected) at the third read of SRC.
+	mkdata "$T/src" 3000000
+	talk_then_stall > "$T/peer.out" 3>&- &
+	ppid=$!
+	wait_path "$T/port"
+	SECONDS=0
+	run --separate-stderr env ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" \
+		timeout 20 strace -f -qq -o /dev/null -P "$T/src" -e trace=read \
+		-e inject=read:error=EIO:when=3 "$ZCP" -m rw -b 1M "$T/src" "tcp:127.0.0.1:$(cat "$T/port")"
+	took=$SECONDS
+	touch "$T/port.stop"
+	wait "$ppid"
+	echo "$status after $took s: $stderr; peer: $(cat "$T/peer.out")"
+	assert_failure 1
+	# It waited about 2 seconds for a peer that took nothing, not until
+	# the timeout.
+	[ "$took" -ge 1 ] && [ "$took" -le 10 ]
+	[ "${stderr_lines[1]}" = "zcp: read $T/src: Input/output error" ]
+	[[ "${stderr_lines[0]}" =~ ^zcp:\ ([0-9]+)\ bytes.*\ copied,.*\;\ ([0-9]+)\ bytes.*\ read\ but\ not\ written$ ]]
+	[ $((BASH_REMATCH[1] + BASH_REMATCH[2])) -eq 2097152 ]
+	[ "${BASH_REMATCH[2]}" -gt 0 ]
+	# The peer gets what was reported as copied, then the reset.
 	[ "$(cat "$T/peer.out")" = "error 104 ${BASH_REMATCH[1]}" ]
 }
 
