@@ -548,6 +548,7 @@ static const struct method *run_copy(void)
 		cp.bsize = opt.bsize ? opt.bsize : method_bsize(*m, &cp);
 		cp.fallback_errno = 0;
 		cp.note[0] = '\0';
+		cp.inflight = 0;
 		rc = (*m)->copy(&cp);
 		if (rc == COPY_DONE)
 			return *m;

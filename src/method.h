@@ -26,6 +26,8 @@ struct copy {
 	size_t bsize;		/* bytes per call */
 	unsigned flags;		/* the method's own, from --flags */
 	int qdepth;		/* requests in flight, for asynchronous methods */
+	int inflight;		/* the queue depth an asynchronous method ran
+				 * with, for the reports; 0 for the others */
 	int direct;		/* -1 default, 0 off, 1 on */
 	int verbose;
 
