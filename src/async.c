@@ -814,6 +814,7 @@ static int setup(struct run *r)
 	    side_init(r, &r->out, c->dst, c->out, 1) < 0)
 		return -1;
 	r->nslot = c->qdepth > 0 ? c->qdepth : ASYNC_QDEPTH;
+	c->inflight = r->nslot;
 	align = r->in.align > r->out.align ? r->in.align : r->out.align;
 	memalign = r->in.memalign > r->out.memalign ? r->in.memalign
 						    : r->out.memalign;

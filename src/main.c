@@ -392,21 +392,42 @@ static void check_seek(void)
 			    opt.dst.text, what);
 }
 
-/* A socket SRC is known to be one before it is opened, and a FIFO by
- * its path: a named method that cannot serve the pair is refused before
- * a peer is accepted or a writer is waited for. */
+/* A socket SRC is known to be one before it is opened, and a path by
+ * what stat(2) says of it: a named method that cannot serve the pair is
+ * a usage error before SRC is opened, a peer accepted or a FIFO's
+ * writer waited for. A terminal shows only once open (to stat a
+ * character device), and --direct's test of SRC needs it open: those
+ * are checked again then. A file, device or DST kind learnt here is
+ * forgotten again, so that a SRC that cannot be opened is reported as
+ * one that was never looked at. */
 static void check_early_src(void)
 {
+	enum endpoint_kind dst_kind = opt.dst.kind;
+	struct stat st;
+
 	if (!opt.method || opt.explain || opt.bench ||
-	    opt.src.type == EP_STDIO || opt.src.type == EP_FD ||
-	    (opt.src.type == EP_PATH && !src_is_fifo()))
+	    opt.src.type == EP_STDIO || opt.src.type == EP_FD)
 		return;
-	opt.src.kind = opt.src.type == EP_PATH ? KIND_PIPE : KIND_SOCKET;
+	if (opt.src.type == EP_PATH) {
+		if (stat(opt.src.path, &st) < 0)
+			return;		/* opening it says why */
+		opt.src.kind = S_ISFIFO(st.st_mode) ? KIND_PIPE
+			     : S_ISREG(st.st_mode)  ? KIND_FILE
+			     : S_ISBLK(st.st_mode)  ? KIND_BLK
+			     : S_ISCHR(st.st_mode)  ? KIND_CHR
+						    : KIND_UNKNOWN;
+		if (opt.src.kind == KIND_UNKNOWN)
+			return;		/* a directory: opening it says so */
+	}
 	cp.src = &opt.src;
 	cp.dst = &opt.dst;
 	probe_dst(&opt.dst);
 	cp.direct = opt.direct;
 	check_method();
+	if (opt.src.kind != KIND_PIPE && opt.src.kind != KIND_SOCKET) {
+		opt.src.kind = KIND_UNKNOWN;
+		opt.dst.kind = dst_kind;
+	}
 }
 
 /* A descriptor handed over as DST (-, fd:N) that is closed or not open
@@ -527,6 +548,7 @@ static const struct method *run_copy(void)
 		cp.bsize = opt.bsize ? opt.bsize : method_bsize(*m, &cp);
 		cp.fallback_errno = 0;
 		cp.note[0] = '\0';
+		cp.inflight = 0;
 		rc = (*m)->copy(&cp);
 		if (rc == COPY_DONE)
 			return *m;

@@ -151,10 +151,16 @@ long method_pipe_grow(int fd, size_t want)
 void method_pass(struct copy *c, const struct method *m, int err,
 		 const char *why)
 {
+	struct method_passed *p;
+
 	if (c->npassed >= (int)(sizeof c->passed / sizeof c->passed[0]))
 		return;
-	c->passed[c->npassed].name = m->name;
-	c->passed[c->npassed].err = err;
-	c->passed[c->npassed].why = why;
-	c->npassed++;
+	p = &c->passed[c->npassed++];
+	p->name = m->name;
+	p->err = err;
+	p->why = why;
+	if (!err && !why) {
+		snprintf(p->note, sizeof p->note, "%s", c->note);
+		p->why = p->note;
+	}
 }

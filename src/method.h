@@ -26,6 +26,8 @@ struct copy {
 	size_t bsize;		/* bytes per call */
 	unsigned flags;		/* the method's own, from --flags */
 	int qdepth;		/* requests in flight, for asynchronous methods */
+	int inflight;		/* the queue depth an asynchronous method ran
+				 * with, for the reports; 0 for the others */
 	int direct;		/* -1 default, 0 off, 1 on */
 	int verbose;
 
@@ -45,8 +47,11 @@ struct copy {
 	 * (method_pass): for the -v and --json reports. */
 	struct method_passed {
 		const char *name;
-		int err;		/* errno of a fallback, 0 if refused */
-		const char *why;	/* supports()'s reason, or NULL */
+		int err;		/* errno of a fallback, 0 if none */
+		const char *why;	/* supports()'s reason, or note */
+		char note[160];		/* a fallback without errno: the
+					 * method's note, kept past the next
+					 * method's run */
 	} passed[8];
 	int npassed;
 };
@@ -85,7 +90,8 @@ size_t method_bsize(const struct method *m, const struct copy *c);
 size_t method_chunk(const struct copy *c);
 
 /* Records that auto passed over method m: err is the errno it fell
- * back with, or 0 with why when supports() refused the pair. */
+ * back with, or 0 with why when supports() refused the pair, or 0 with
+ * why NULL when it fell back without an errno (c->note says why). */
 void method_pass(struct copy *c, const struct method *m, int err,
 		 const char *why);
 

@@ -98,7 +98,7 @@ static int sf_copy(struct copy *c)
 
 const struct method method_sendfile = {
 	.name = "sendfile",
-	.summary = "sendfile(2) from a file or block device to any DST",
+	.summary = "sendfile(2) from a file or block device to any DST but a tty",
 	.default_bsize = 16 << 20,
 	/* Into a blocking socket one call returns only once all of it is
 	 * sent: the byte count, and so the progress line and SIGUSR1's,

@@ -144,8 +144,8 @@ static void json(const struct options *o, const struct copy *c,
 		fprintf(f, "\"pipe_size\":%d,", pipe_size);
 	else
 		fputs("\"pipe_size\":null,", f);
-	if (c->qdepth > 0)
-		fprintf(f, "\"queue_depth\":%d,", c->qdepth);
+	if (c->inflight > 0)
+		fprintf(f, "\"queue_depth\":%d,", c->inflight);
 	else
 		fputs("\"queue_depth\":null,", f);
 	fputs("\"note\":", f);
@@ -189,8 +189,8 @@ static void verbose(const struct options *o, const struct copy *c,
 			endpoint_kind_name(o->dst.kind), c->bsize);
 		if (pipe_size)
 			fprintf(f, ", pipe size %d", pipe_size);
-		if (c->qdepth > 0)
-			fprintf(f, ", queue depth %d", c->qdepth);
+		if (c->inflight > 0)
+			fprintf(f, ", queue depth %d", c->inflight);
 		fputc('\n', f);
 	}
 	for (int i = 0; i < c->npassed; i++)

@@ -184,6 +184,31 @@ also.bin'
 also.bin'
 }
 
+@test "bash and fish: --progress= offers WHEN; -p takes none" {
+	run bash_complete 'zcp --progress='
+	assert_output 'always
+auto
+never'
+	run bash_complete 'zcp --progress=al'
+	assert_output 'always'
+	run bash_complete 'zcp --pro'
+	assert_output -- '--progress
+--progress='
+	run bash_complete 'zcp -p al'
+	assert_output 'alpha.txt
+also.bin'
+	run fish_complete 'zcp --progress='
+	assert_output -- '--progress=always
+--progress=auto
+--progress=never'
+	run fish_complete 'zcp -p al'
+	assert_output 'alpha.txt
+also.bin'
+	# --bench=N is a number, not a file name
+	run fish_complete 'zcp --bench='
+	assert_output ''
+}
+
 @test "fish: the file parses, options and method names" {
 	run fish --no-execute "$COMP/fish/zcp.fish"
 	assert_success

@@ -318,6 +318,24 @@ fails_with() {
 	[ ! -e "$T/dst" ]
 }
 
+@test "a named method that cannot serve a path SRC is a usage error before SRC is opened" {
+	mkdata "$T/src" 1000
+	for pair in "copy_file_range $T/src /dev/null" "sendfile /dev/zero $T/dst" \
+		"copy_file_range /dev/zero $T/dst"; do
+		set -- $pair
+		m=$1
+		run strace -f -o "$T/trace" -e trace=open,openat "$ZCP" -m "$m" "$2" "$3"
+		assert_refused
+		! grep -F "\"$2\"" "$T/trace" || false
+		[ ! -e "$T/dst" ]
+	done
+	# A SRC it cannot open is still that error, with its kind unknown.
+	run --separate-stderr "$ZCP" --json -m sendfile "$T/missing" "$T/dst"
+	assert_failure 1
+	[ "$(tail -n 1 <<< "$stderr" | jq -c '[.src.kind, .dst.kind, .error.side, .error.errno]')" = '[null,null,"read",2]' ]
+	[ ! -e "$T/dst" ]
+}
+
 @test "offsets at the top of off_t: nothing to copy or an error, never an overflow" {
 	mkdata "$T/src" 100
 	# SRC's position (10) plus the offset passes the largest off_t.

@@ -244,6 +244,26 @@ range_cell() {
 	cmp /proc/version "$T/out"
 }
 
+@test "a method auto passes over for finding no bytes where read does says so in -v and --json" {
+	# Some kernels give copy_file_range nothing at the start of a /proc
+	# file, without an error; the first call returning 0 stands in.
+	mkdata "$T/src" 100000
+	run --separate-stderr strace -o /dev/null \
+		-e inject=copy_file_range:retval=0:when=1 "$ZCP" -v "$T/src" "$T/dst"
+	assert_success
+	cmp "$T/src" "$T/dst"
+	[[ "$stderr" == *"zcp: copy_file_range passed over: copy_file_range found no bytes where read does"* ]]
+	[[ "$stderr" != *"(null)"* ]]
+	rm "$T/dst"
+	run --separate-stderr strace -o /dev/null \
+		-e inject=copy_file_range:retval=0:when=1 "$ZCP" --json "$T/src" "$T/dst"
+	assert_success
+	cmp "$T/src" "$T/dst"
+	run jq -ce '.passed_over[0] | select(.method == "copy_file_range" and .errno == null and (.reason | type) == "string") | .reason' <<< "$stderr"
+	assert_success
+	assert_output --partial 'found no bytes where read does'
+}
+
 @test "a source that grows during the copy: DST is a prefix, the count exact" {
 	mkdata "$T/src" 3M
 	mkdata "$T/more" 64K

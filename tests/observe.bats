@@ -52,6 +52,31 @@ can_serve() {
 	[ "$(json "$(< "$T/j")" .pipe_size)" = null ]
 }
 
+@test "--json and -v give the queue depth an asynchronous method ran with, and none for the others" {
+	mkdata "$T/src" 100000
+	for m in aio io_uring; do
+		for d in "" 4; do
+			run --separate-stderr "$ZCP" --json -m "$m" ${d:+-d "$d"} "$T/src" "$T/dst"
+			[ "$status" -eq 0 ] || [[ "$stderr" == *'"method","operand":"io_uring"'* ]] ||
+				fail "$m: $stderr"
+			[ "$status" -eq 0 ] || continue	# io_uring disabled here
+			cmp "$T/src" "$T/dst"
+			[ "$(json "$stderr" .queue_depth)" = "${d:-16}" ]
+			run --separate-stderr "$ZCP" -v -m "$m" ${d:+-d "$d"} "$T/src" "$T/dst"
+			assert_success
+			[[ "${stderr_lines[0]}" == "zcp: method $m, file to file, block size "*", queue depth ${d:-16}" ]]
+		done
+	done
+	for m in rw auto; do
+		run --separate-stderr "$ZCP" --json -m "$m" -d 4 "$T/src" "$T/dst"
+		assert_success
+		[ "$(json "$stderr" .queue_depth)" = null ]
+		run --separate-stderr "$ZCP" -v -m "$m" -d 4 "$T/src" "$T/dst"
+		assert_success
+		[[ "$stderr" != *"queue depth"* ]]
+	done
+}
+
 @test "--json on failure: ok false, the side, the operand, exit 1" {
 	mkdata "$T/src" 1000
 	run --separate-stderr "$ZCP" --json "$T/src" "$T/no/such/dir"
