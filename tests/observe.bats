@@ -251,6 +251,23 @@ can_serve() {
 	done
 }
 
+@test "--explain with stdout closed: a write error, Bad file descriptor, as --help gives" {
+	mkdata "$T/src" 100
+	for json in "" --json; do
+		run --separate-stderr sh -c '"$ZCP" --explain $1 "$2" "$3" >&-' \
+			sh "$json" "$T/src" "$T/dst"
+		assert_failure 1
+		assert_equal "$stderr" "zcp: write error: Bad file descriptor"
+		[ ! -e "$T/dst" ]
+	done
+	# The plan of a SRC that cannot be opened, in JSON, goes to stdout too.
+	run --separate-stderr sh -c '"$ZCP" --explain --json "$1" "$2" >&-' \
+		sh "$T/missing" "$T/dst"
+	assert_failure 1
+	assert_equal "$stderr" "zcp: write error: Bad file descriptor"
+	[ ! -e "$T/dst" ]
+}
+
 @test "a directory DST is a directory: zcp copies into a file" {
 	mkdata "$T/src" 100
 	mkdir "$T/d"
