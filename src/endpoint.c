@@ -28,6 +28,7 @@
 
 #include "endpoint.h"
 #include "io.h"
+#include "report.h"
 
 /* Prefixes match in any case, as socat's do (TCP:host:port). */
 static int has_prefix(const char *s, const char *p, const char **rest)
@@ -555,6 +556,9 @@ void endpoint_guard(struct endpoint *src, struct endpoint *dst)
 		else if (n >= 0)
 			close(n);
 	}
+	/* --explain prints to stdout: through the stand-in. */
+	if (stdio_closed[STDOUT_FILENO])
+		report_stdout_closed();
 }
 
 static int check_access(int fd, int want_write)

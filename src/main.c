@@ -248,41 +248,53 @@ static off_t src_end(int fd, off_t start, off_t size)
 	return end;
 }
 
-/* Skips offset bytes of SRC: by seeking where it can, else by reading
- * exactly that many bytes and dropping them. */
-static int skip_src(int fd, off_t offset)
+/* Skips offset bytes of SRC by seeking, where it can. Returns 0 when
+ * that is done, offset when SRC cannot seek (read_away reads them), or
+ * -1 with errno set. */
+static off_t seek_src(int fd, off_t offset)
 {
-	char buf[65536];
-	off_t skipped = 0, pos, start, end;
+	char byte;
+	off_t pos, start, end;
 	struct stat st;
 
 	if (offset == 0)
 		return 0;
-	if ((pos = lseek(fd, offset, SEEK_CUR)) >= 0) {
-		/* start: where SRC was handed over (fd:N, -). A byte just
-		 * before pos, whatever st_size says, means SRC reaches it. */
-		start = pos - offset;
-		if (opt.src.kind == KIND_FILE && fstat(fd, &st) == 0 &&
-		    pos > st.st_size && pread(fd, buf, 1, pos - 1) != 1) {
-			end = src_end(fd, start, st.st_size);
-			short_skip(end > start ? end - start : 0);
-		}
-		return 0;
+	if ((pos = lseek(fd, offset, SEEK_CUR)) < 0)
+		return errno == ESPIPE ? offset : -1;
+	/* start: where SRC was handed over (fd:N, -). A byte just before
+	 * pos, whatever st_size says, means SRC reaches it. */
+	start = pos - offset;
+	if (opt.src.kind == KIND_FILE && fstat(fd, &st) == 0 &&
+	    pos > st.st_size && pread(fd, &byte, 1, pos - 1) != 1) {
+		end = src_end(fd, start, st.st_size);
+		short_skip(end > start ? end - start : 0);
 	}
-	if (errno != ESPIPE)
-		return -1;
-	while (skipped < offset) {
-		size_t want = offset - skipped < (off_t)sizeof buf
-				      ? (size_t)(offset - skipped) : sizeof buf;
-		ssize_t n = io_read(fd, buf, want);
+	return 0;
+}
+
+/* Reads exactly c->skip bytes of a SRC that cannot seek and drops them,
+ * counting them in c->skipped for the progress line. */
+static int read_away(struct copy *c)
+{
+	char buf[65536];
+
+	while (c->skipped < c->skip) {
+		off_t left = c->skip - c->skipped;
+		size_t want = left < (off_t)sizeof buf ? (size_t)left
+						       : sizeof buf;
+		ssize_t n = io_read(c->in, buf, want);
 
 		if (n < 0)
 			return -1;
 		if (n == 0) {
-			short_skip(skipped);
+			/* The warning takes a line of its own, not the
+			 * progress line's: that is ended, then drawn on. */
+			progress_stop();
+			short_skip(c->skipped);
+			progress_start(c, &t_start);
 			break;
 		}
-		skipped += n;
+		io_count_add(&c->skipped, n);
 	}
 	return 0;
 }
@@ -512,6 +524,18 @@ static void dst_says_why(int err)
 		fail(SIDE_WRITE);
 }
 
+/* What the methods are given, once both endpoints are open. */
+static void prepare_copy(void)
+{
+	cp.in = opt.src.fd;
+	cp.out = opt.dst.fd;
+	cp.count = opt.count;
+	cp.flags = opt.flags;
+	cp.qdepth = opt.qdepth;
+	cp.direct = opt.direct;
+	cp.verbose = opt.verbose;
+}
+
 /* Runs the named method, or for auto each that serves the pair until
  * one does not ask to fall back. */
 static const struct method *run_copy(void)
@@ -522,15 +546,7 @@ static const struct method *run_copy(void)
 	const char *why;
 	int rc;
 
-	cp.in = opt.src.fd;
-	cp.out = opt.dst.fd;
-	cp.count = opt.count;
-	cp.flags = opt.flags;
-	cp.qdepth = opt.qdepth;
-	cp.direct = opt.direct;
-	cp.verbose = opt.verbose;
 	stats_start();
-	progress_start(&cp, &t_start);
 	prealloc_dst();
 	if (!opt.method)
 		plan_prepare(&cp);
@@ -612,10 +628,15 @@ int main(int argc, char **argv)
 		return bench_run(&opt, &cp);
 	check_method();
 	open_dst();
-	/* The time reported counts reading away --offset, as dd's does. */
+	prepare_copy();
+	/* The time reported counts reading away --offset, as dd's does,
+	 * and the progress line and SIGUSR1 show that reading. */
 	clock_gettime(CLOCK_MONOTONIC, &t_start);
 	started = 1;
-	if (skip_src(opt.src.fd, opt.offset) < 0)
+	if ((cp.skip = seek_src(cp.in, opt.offset)) < 0)
+		fail(SIDE_READ);
+	progress_start(&cp, &t_start);
+	if (read_away(&cp) < 0)
 		fail(SIDE_READ);
 	m = run_copy();
 	if (io_signal)

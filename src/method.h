@@ -36,6 +36,10 @@ struct copy {
 	 * io_count_add_shared); the progress thread reads it concurrently
 	 * with io_count_load. */
 	off_t done;
+	/* Bytes of --offset to read away from a SRC that cannot seek, set
+	 * before the progress thread starts, and those read away so far
+	 * (written with io_count_add, loaded by the progress thread). */
+	off_t skip, skipped;
 	off_t pending;		/* bytes read from SRC but not delivered */
 	int scattered;		/* bytes reached DST past c->done (async
 				 * requests completing out of order) */

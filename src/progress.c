@@ -63,7 +63,10 @@ static double since(const struct timespec *a)
 
 /* "zcp: N bytes (SI, IEC) copied, S s, R/s, P%, ETA H:MM:SS"; the
  * parenthesis from 1000 bytes on, as in the final report. Short, the
- * amount is only "SI": "zcp: 5.37 GB copied, ...". */
+ * amount is only "SI": "zcp: 5.37 GB copied, ...". While --offset is
+ * read away, before the copy, ", skipped K of M bytes" follows (short:
+ * ", skipped 1.05 MB of 4.19 MB"): the time and the rate count that
+ * reading, as the report's do, and it moves no byte of the copy. */
 static size_t format(char *buf, size_t len, int shrt)
 {
 	/* The copying thread, its only writer, stores c->done with relaxed
@@ -72,8 +75,9 @@ static size_t format(char *buf, size_t len, int shrt)
 	 * all a display can need. Making the field _Atomic instead would
 	 * change the type every method hands to io_write_all. */
 	off_t done = io_count_load(&copy->done);
+	off_t skipped = io_count_load(&copy->skipped);
 	double secs = since(&t0), rate = secs > 0 ? (double)done / secs : 0;
-	char amount[96], r[32];
+	char amount[96], r[32], k[32], m[32];
 	int n;
 
 	/* In the report's words: "0 bytes", "1 byte", "1000 bytes (1.00 kB)". */
@@ -95,6 +99,21 @@ static size_t format(char *buf, size_t len, int shrt)
 			n += snprintf(buf + n, len - (size_t)n,
 				      ", ETA %ld:%02ld:%02ld", eta / 3600,
 				      eta / 60 % 60, eta % 60);
+	}
+	/* Where SRC ended before --offset, the line goes on saying how
+	 * far the reading got (the warning has said so too). */
+	if (skipped < copy->skip && n >= 0 && (size_t)n < len) {
+		if (shrt) {
+			report_human(k, sizeof k, (double)skipped, 1000);
+			report_human(m, sizeof m, (double)copy->skip, 1000);
+		} else {
+			snprintf(k, sizeof k, "%lld", (long long)skipped);
+			snprintf(m, sizeof m, "%lld byte%s",
+				 (long long)copy->skip,
+				 copy->skip == 1 ? "" : "s");
+		}
+		n += snprintf(buf + n, len - (size_t)n, ", skipped %s of %s",
+			      k, m);
 	}
 	return n < 0 ? 0 : (size_t)n >= len ? len - 1 : (size_t)n;
 }

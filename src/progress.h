@@ -10,10 +10,11 @@
  * mode is options.progress. Call first in main, before any thread. */
 void progress_init(int mode);
 
-/* Starts the thread drawing c->done: the live line when mode and
- * stderr allow it, the SIGUSR1 line always; its time counts from start,
- * as the report's does. Call once c->in, c->src and c->count are set
- * and SRC is positioned. */
+/* Starts the thread drawing c->done (and c->skipped while it is below
+ * c->skip): the live line when mode and stderr allow it, the SIGUSR1
+ * line always; its time counts from start, as the report's does. Call
+ * once c->in, c->src, c->count and c->skip are set and a SRC that can
+ * seek is positioned; one that cannot may then be read up to --offset. */
 void progress_start(const struct copy *c, const struct timespec *start);
 
 /* Stops the thread and erases the live line on a terminal (ends it with

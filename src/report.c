@@ -105,6 +105,13 @@ void report_hold_stdout(void)
 	(void)setvbuf(stdout, buf, _IOFBF, sizeof buf);
 }
 
+static int stdout_closed;
+
+void report_stdout_closed(void)
+{
+	stdout_closed = 1;
+}
+
 int report_close_stdout(void)
 {
 	int failed = ferror(stdout), err = 0;
@@ -117,6 +124,11 @@ int report_close_stdout(void)
 	}
 	if (!failed)
 		return 0;
+	/* The stand-in is an unconnected socket (ENOTCONN): a reason that
+	 * names nothing the caller did. "zcp --help >&-" says EBADF, and
+	 * so does every command run with stdout closed. */
+	if (stdout_closed)
+		err = EBADF;
 	if (err)
 		fprintf(stderr, "zcp: write error: %s\n", strerror(err));
 	else

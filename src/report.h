@@ -25,6 +25,12 @@ void report_hold_stdout(void);
  * Returns 0, or 1 on a write error (the exit status to give). */
 int report_close_stdout(void);
 
+/* Notes that stdout was closed when zcp started and that descriptor 1
+ * now holds a stand-in (endpoint_guard): report_close_stdout then gives
+ * the reason a write to the closed descriptor meets, EBADF, rather than
+ * the stand-in's. */
+void report_stdout_closed(void);
+
 /* Formats v with three significant digits and a unit: base 1000 gives
  * B, kB, MB..; base 1024 gives B, KiB, MiB.. */
 void report_human(char *buf, size_t len, double v, int base);

@@ -105,6 +105,9 @@ usage_fails() {
 		run --separate-stderr sh -c '"$ZCP" "$1" > /dev/full' sh "$opt"
 		assert_failure 1
 		assert_equal "$stderr" "zcp: write error: No space left on device"
+		run --separate-stderr sh -c '"$ZCP" "$1" >&-' sh "$opt"
+		assert_failure 1
+		assert_equal "$stderr" "zcp: write error: Bad file descriptor"
 	done
 }
 

@@ -276,6 +276,23 @@ can_serve() {
 	done
 }
 
+@test "--explain with stdout closed: a write error, Bad file descriptor, as --help gives" {
+	mkdata "$T/src" 100
+	for json in "" --json; do
+		run --separate-stderr sh -c '"$ZCP" --explain $1 "$2" "$3" >&-' \
+			sh "$json" "$T/src" "$T/dst"
+		assert_failure 1
+		assert_equal "$stderr" "zcp: write error: Bad file descriptor"
+		[ ! -e "$T/dst" ]
+	done
+	# The plan of a SRC that cannot be opened, in JSON, goes to stdout too.
+	run --separate-stderr sh -c '"$ZCP" --explain --json "$1" "$2" >&-' \
+		sh "$T/missing" "$T/dst"
+	assert_failure 1
+	assert_equal "$stderr" "zcp: write error: Bad file descriptor"
+	[ ! -e "$T/dst" ]
+}
+
 @test "a directory DST is a directory: zcp copies into a file" {
 	mkdata "$T/src" 100
 	mkdir "$T/d"
@@ -514,6 +531,79 @@ start_slow() {
 	assert_line --index 2 --regexp '^zcp: 1000 bytes \(1.00 kB\) copied, [0-9.]+ s, .*/s$'
 	assert_line --index 3 --regexp '^zcp: 1000 bytes \(1.00 kB\) copied, [0-9.]+ s, .*/s$'
 	[ "${#lines[@]}" -eq 4 ]
+}
+
+# usr1_says TEXT: sends zcp SIGUSR1, waits for the line it prints and
+# says whether that line has TEXT.
+usr1_says() {
+	local n
+	n=$(wc -l < "$T/err")
+	kill -USR1 "$zpid"
+	wait_for eval '[ "$(wc -l < "$T/err")" -gt '"$n"' ]'
+	tail -n 1 "$T/err" | grep -q -- "$1"
+}
+
+@test "SIGUSR1 while --offset is read away from a pipe: the line says how much was skipped" {
+	mkdata "$T/src" 3000000
+	start_slow timeout 20 "$ZCP" --offset=2000000 - "$T/dst"
+	# DST exists once SRC is open: the skip is waiting for bytes.
+	wait_for test -e "$T/dst"
+	kill -USR1 "$zpid"
+	wait_for grep -q 'copied' "$T/err"
+	head -c 1000000 "$T/src" >&7
+	wait_for usr1_says ' skipped 1000000 of 2000000 bytes$'
+	# The skip is over: the line counts the copy alone.
+	head -c 2500000 "$T/src" | tail -c 1500000 >&7
+	wait_for size_is "$T/dst" 500000
+	kill -USR1 "$zpid"
+	wait_for grep -q '^zcp: 500000 bytes' "$T/err"
+	tail -c 500000 "$T/src" >&7
+	exec 7>&-
+	rc=0
+	wait "$pid" || rc=$?
+	[ "$rc" -eq 0 ]
+	range "$T/src" 2000000 all | cmp - "$T/dst"
+	run cat "$T/err"
+	n=${#lines[@]}
+	assert_line --index 0 --regexp '^zcp: 0 bytes copied, [0-9.]+ s, 0\.00 B/s, skipped 0 of 2000000 bytes$'
+	assert_line --index $((n - 3)) --regexp '^zcp: 0 bytes copied, [0-9.]+ s, 0\.00 B/s, skipped 1000000 of 2000000 bytes$'
+	assert_line --index $((n - 2)) --regexp '^zcp: 500000 bytes \(500 kB, 488 KiB\) copied, [0-9.]+ s, [0-9.]+ [kM]?B/s$'
+	assert_line --index $((n - 1)) --regexp '^zcp: 1000000 bytes \(1\.00 MB, 977 KiB\) copied, [0-9.]+ s, .*/s$'
+	# Every line before holds the skip, counted in bytes read away.
+	[ "$(grep -cE '^zcp: 0 bytes copied, [0-9.]+ s, 0\.00 B/s, skipped [0-9]+ of 2000000 bytes$' "$T/err")" -eq $((n - 2)) ]
+}
+
+@test "--progress draws while --offset is read away, then the copy's line alone" {
+	mkdata "$T/src" 2600000
+	start_slow timeout 20 "$ZCP" --progress=always --offset=2000000 -n 600000 - "$T/dst"
+	head -c 1000000 "$T/src" >&7
+	wait_for grep -q $'\rzcp: 0 bytes copied, [0-9.]* s, 0\\.00 B/s, 0%, skipped 1000000 of 2000000 bytes' "$T/err"
+	head -c 2300000 "$T/src" | tail -c 1300000 >&7
+	wait_for size_is "$T/dst" 300000
+	wait_for grep -q $'\rzcp: 300000 bytes (300 kB, 293 KiB) copied, [0-9.]* s, [^,]*/s, 50%' "$T/err"
+	tail -c 300000 "$T/src" >&7
+	exec 7>&-
+	rc=0
+	wait "$pid" || rc=$?
+	[ "$rc" -eq 0 ]
+	range "$T/src" 2000000 600000 | cmp - "$T/dst"
+	# Once a byte is copied, the skip is no longer mentioned.
+	! tr '\r' '\n' < "$T/err" | grep -E '^zcp: [1-9][0-9]* bytes.*skipped' || false
+	tail -n 1 "$T/err" | grep -qE '^zcp: 600000 bytes \(600 kB, 586 KiB\) copied, [0-9.]+ s, .*/s$'
+}
+
+@test "--progress and a pipe that ends inside --offset: the warning has a line of its own" {
+	mkdata "$T/src" 1000
+	start_slow timeout 20 "$ZCP" --progress=always --offset=2000 - "$T/dst"
+	cat "$T/src" >&7
+	wait_for grep -q $'\rzcp: 0 bytes copied, [0-9.]* s, 0\\.00 B/s, skipped 1000 of 2000 bytes' "$T/err"
+	exec 7>&-
+	rc=0
+	wait "$pid" || rc=$?
+	[ "$rc" -eq 0 ]
+	size_is "$T/dst" 0
+	grep -qx "zcp: warning: '-' ended 1000 bytes into --offset=2000" "$T/err"
+	tail -n 1 "$T/err" | grep -qE '^zcp: 0 bytes copied, [0-9.]+ s, 0\.00 B/s$'
 }
 
 @test "SIGUSR1 while a file goes to a slow TCP peer: the line counts what the peer has, every method" {
