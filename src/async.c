@@ -243,51 +243,61 @@ static int dio_refused_in_dir(const char *path)
 
 int async_supports(const struct copy *c, const char **why)
 {
-	static char msg[128];
-	size_t a, m;
-	int fd;
-
 	if (!positional(c->src->kind) && !positional(c->dst->kind)) {
 		*why = "needs a regular file or block device on one side";
 		return 0;
 	}
+	return 1;
+}
+
+/* Whether fd's file takes O_DIRECT, asked with a reopen. */
+static int dio_takes(int fd, int write, const char **why)
+{
+	size_t a, m;
+	int dfd = dio_open(fd, write, &a, &m, why);
+
+	if (dfd < 0)
+		return 0;
+	close(dfd);
+	return 1;
+}
+
+/* *why, as side_init would say it. */
+static int direct_refused(const char **why)
+{
+	static char msg[128];
+
+	snprintf(msg, sizeof msg, "%s (--direct)", *why);
+	*why = msg;
+	return -1;
+}
+
+int async_check(const struct copy *c, enum side *side, const char **why)
+{
+	const struct endpoint *d = c->dst;
+	int fd, ok = 1;
+
 	if (c->direct != 1)
-		return 1;
-	/* --direct: a side that refuses is known before DST is touched
-	 * when it is SRC, or a DST that already exists. */
-	if (positional(c->src->kind) && c->src->fd >= 0) {
-		fd = dio_open(c->src->fd, 0, &a, &m, why);
-		if (fd < 0) {
-			snprintf(msg, sizeof msg, "--direct: SRC: %s", *why);
-			*why = msg;
-			return 0;
-		}
+		return 0;
+	*side = SIDE_READ;
+	if (positional(c->src->kind) && c->src->fd >= 0 &&
+	    !dio_takes(c->src->fd, 0, why))
+		return direct_refused(why);
+	*side = SIDE_WRITE;
+	if (!positional(d->kind))
+		return 0;
+	if (d->fd >= 0)
+		ok = dio_takes(d->fd, 1, why);
+	else if (d->type == EP_PATH && d->st.st_mode == 0) {
+		ok = !dio_refused_in_dir(d->path);
+		*why = "the file system refuses O_DIRECT";
+	} else if (d->type == EP_PATH &&
+		   (fd = open(d->path, O_RDONLY | O_CLOEXEC | O_NOCTTY)) >= 0) {
+		/* Asked of a reopen read-only: nothing is written. */
+		ok = dio_takes(fd, 0, why);
 		close(fd);
 	}
-	if (c->dst->type == EP_PATH && c->dst->fd < 0 &&
-	    c->dst->kind == KIND_FILE && c->dst->st.st_mode == 0 &&
-	    dio_refused_in_dir(c->dst->path)) {
-		*why = "--direct: DST: the file system refuses O_DIRECT";
-		return 0;
-	}
-	if (positional(c->dst->kind) && c->dst->type == EP_PATH &&
-	    c->dst->fd < 0 && (S_ISREG(c->dst->st.st_mode) ||
-			       S_ISBLK(c->dst->st.st_mode))) {
-		fd = open(c->dst->path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-		if (fd >= 0) {
-			int dfd = dio_open(fd, 0, &a, &m, why);
-
-			close(fd);
-			if (dfd < 0) {
-				snprintf(msg, sizeof msg, "--direct: DST: %s",
-					 *why);
-				*why = msg;
-				return 0;
-			}
-			close(dfd);
-		}
-	}
-	return 1;
+	return ok ? 0 : direct_refused(why);
 }
 
 /* Sets up one side: positional or not, and direct or buffered. Returns 0,
@@ -332,10 +342,8 @@ static int side_init(struct run *r, struct end *sd, const struct endpoint *ep,
 	sd->align = sd->memalign = 1;
 	snprintf(sd->how, sizeof sd->how, "buffered: %s", why);
 	if (r->c->direct == 1) {
-		static char msg[128];
-
-		snprintf(msg, sizeof msg, "%s (--direct)", why);
-		io_set_message(msg);
+		direct_refused(&why);
+		io_set_message(why);
 		fail_run(r, write ? SIDE_WRITE : SIDE_READ, EINVAL);
 		return -1;
 	}

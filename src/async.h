@@ -54,9 +54,12 @@ struct async_ops {
 /* The --flags both methods take: dsync, sync, hipri, nowait (RWF_*). */
 extern const struct method_flag async_flags[];
 
-/* Serves a pair with a regular file or block device on one side; with
- * --direct, only when that side accepts O_DIRECT. */
+/* Serves a pair with a regular file or block device on one side. */
 int async_supports(const struct copy *c, const char **why);
+
+/* With --direct, whether each file side takes O_DIRECT (see struct
+ * method's check). */
+int async_check(const struct copy *c, enum side *side, const char **why);
 
 /* The copy() of a method built on ops. */
 int async_copy(struct copy *c, const struct async_ops *ops);

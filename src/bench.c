@@ -110,11 +110,13 @@ static void child_args(const struct options *o, const struct method *m,
 		snprintf(buf[b], 64, "--block-size=%zu", o->bsize);
 		argv[n++] = buf[b++];
 	}
-	if (o->qdepth) {
+	/* Only aio and io_uring take these; the others go through the page
+	 * cache, as --no-direct asks. */
+	if (o->qdepth && m->queued) {
 		snprintf(buf[b], 64, "--queue-depth=%d", o->qdepth);
 		argv[n++] = buf[b++];
 	}
-	if (o->direct >= 0)
+	if (o->direct >= 0 && m->queued)
 		argv[n++] = o->direct ? "--direct" : "--no-direct";
 	if (o->fsync)
 		argv[n++] = "--fsync";

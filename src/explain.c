@@ -59,6 +59,21 @@ static const struct method *auto_first(const struct copy *c)
 	return NULL;
 }
 
+/* Where a copy would fail although a method serves the pair: the check
+ * of the method that would run (--direct's O_DIRECT refused). 1 with
+ * *side and *why, or 0. */
+static int kernel_refuses(const struct options *o, const struct copy *c,
+			  enum side *side, const char **why)
+{
+	const struct method *m = o->method ? o->method : auto_first(c);
+
+	if (!m || !m->check)
+		return 0;
+	if (o->method && !serves(m, c, why))
+		return 0;
+	return m->check(c, side, why) < 0;
+}
+
 static int in_plan(const struct copy *c, const struct method *x)
 {
 	for (const struct method *const *m = plan_order(c); *m; m++)
@@ -115,6 +130,7 @@ static void text(const struct options *o, const struct copy *c)
 	const struct method *const *m;
 	const struct method *first = NULL;
 	const char *why;
+	enum side side;
 	off_t bytes = endpoint_remaining(&o->src, o->offset, o->count);
 	int exists = dst_exists(&o->dst), n = 0;
 
@@ -158,6 +174,10 @@ static void text(const struct options *o, const struct copy *c)
 			       " would stop with a usage error.\n",
 			       o->method->name, why ? why : "");
 	}
+	if (kernel_refuses(o, c, &side, &why))
+		printf("A copy would fail: %s %s: %s.\n",
+		       side == SIDE_READ ? "read" : "write",
+		       side == SIDE_READ ? o->src.text : o->dst.text, why);
 	if (!first)
 		return;
 	printf("auto would use %s, the first method in zcp's order that serves"
@@ -180,6 +200,7 @@ static void json(const struct options *o, const struct copy *c,
 	const struct method *const *m;
 	const struct method *first = NULL;
 	const char *why;
+	enum side side;
 	off_t bytes = endpoint_remaining(&o->src, o->offset, o->count);
 	int exists = dst_exists(&o->dst), n = 0;
 
@@ -209,6 +230,19 @@ static void json(const struct options *o, const struct copy *c,
 		first = auto_first(c);
 	printf("],\"auto\":");
 	stats_json_string(stdout, first ? first->name : NULL);
+	printf(",\"would_fail\":");
+	if (!e && kernel_refuses(o, c, &side, &why)) {
+		printf("{\"side\":");
+		stats_json_string(stdout, side == SIDE_READ ? "read" : "write");
+		printf(",\"operand\":");
+		stats_json_string(stdout, side == SIDE_READ ? o->src.text
+							    : o->dst.text);
+		printf(",\"message\":");
+		stats_json_string(stdout, why);
+		printf("}");
+	} else {
+		printf("null");
+	}
 	printf(",\"error\":");
 	if (e) {
 		printf("{\"side\":");

@@ -371,6 +371,28 @@ static void check_method(void)
 	}
 }
 
+/* What the method that would run asks of the kernel before DST is
+ * touched (--direct: O_DIRECT on each file side). A refusal is a
+ * runtime error of that side: the copy would fail there, and auto does
+ * not pass over it, as --direct asks for direct I/O or none. */
+static void check_kernel(void)
+{
+	const struct method *const *m;
+	const struct method *one[] = { opt.method, NULL };
+	const char *why = "";
+	enum side side;
+
+	for (m = opt.method ? one : plan_order(&cp); *m; m++)
+		if (!(*m)->supports || (*m)->supports(&cp, &why))
+			break;
+	if (!*m || !(*m)->check || (*m)->check(&cp, &side, &why) == 0)
+		return;
+	running = *m;
+	io_set_message(why);
+	errno = EINVAL;
+	fail(side);
+}
+
 /* --seek is refused before anything opens where every write would
  * ignore it or the seek itself must fail: a DST handed over with
  * O_APPEND (">>"), as --append --seek is; and a socket, pipe or FIFO,
@@ -627,6 +649,7 @@ int main(int argc, char **argv)
 	if (opt.bench)
 		return bench_run(&opt, &cp);
 	check_method();
+	check_kernel();
 	open_dst();
 	prepare_copy();
 	/* The time reported counts reading away --offset, as dd's does,

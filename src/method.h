@@ -74,7 +74,13 @@ struct method {
 	/* 1 if the method can serve this pair of endpoints; otherwise 0 and
 	 * *why says what it needs. NULL: serves every pair. */
 	int (*supports)(const struct copy *c, const char **why);
+	/* With SRC open and DST not yet touched: whether the kernel will
+	 * take what was asked for the pair (--direct's O_DIRECT). 0, or -1
+	 * with *side and *why: the copy would fail there, and no other
+	 * method is tried instead. NULL: nothing to ask. */
+	int (*check)(const struct copy *c, enum side *side, const char **why);
 	int (*copy)(struct copy *c);
+	int queued;	/* requests in flight: takes --direct, --queue-depth */
 	const struct method_flag *flags;	/* NULL-terminated, or NULL */
 };
 

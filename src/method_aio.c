@@ -131,6 +131,8 @@ const struct method method_aio = {
 	.summary = "Linux AIO (libaio), direct I/O, requests in flight",
 	.default_bsize = ASYNC_BSIZE,
 	.supports = async_supports,
+	.check = async_check,
+	.queued = 1,
 	.copy = aio_copy,
 	.flags = async_flags,
 };

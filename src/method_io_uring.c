@@ -146,6 +146,8 @@ const struct method method_io_uring = {
 	.summary = "io_uring (liburing), direct I/O, requests in flight",
 	.default_bsize = ASYNC_BSIZE,
 	.supports = async_supports,
+	.check = async_check,
+	.queued = 1,
 	.copy = uring_copy,
 	.flags = async_flags,
 };

@@ -491,6 +491,11 @@ void options_parse(struct options *o, int argc, char **argv)
 		usage_error("--bench and --explain cannot be used together");
 	if (o->bench && (o->append || o->seek_set))
 		usage_error("--bench cannot be used with --append or --seek");
+	/* Direct I/O asked for and not had would pass unseen; a queue
+	 * depth has nothing to change in a method without a queue. */
+	if (o->method && !o->method->queued && o->direct == 1)
+		usage_error("--direct is for aio and io_uring: method %s does"
+			    " not take it", o->method->name);
 	if (o->flags_text)
 		o->flags = flags_arg(o->method, named_auto, o->flags_text);
 	operand(&o->src, argv[optind]);

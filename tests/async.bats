@@ -238,26 +238,38 @@ direct_here() {
 		assert_success
 		assert_output --partial "SRC buffered: the file system refuses O_DIRECT"
 		cmp "$T/mnt/src" "$T/dst"
-		# --direct: known before DST is touched when SRC or DST refuses,
-		# asked of an existing DST, or of its directory (usage error).
+		# --direct: a runtime error of the side that refuses, known
+		# once SRC is open and before DST is touched: asked of SRC, of
+		# an existing DST, or of a new one's directory. auto, asked for
+		# direct I/O, fails the same way.
 		cp "$T/dst" "$T/before"
-		run "$ZCP" -m "$m" --direct "$T/mnt/src" "$T/dst"
-		assert_failure 2
-		assert_output --partial "--direct: SRC: the file system refuses O_DIRECT"
-		cmp "$T/before" "$T/dst"
-		run "$ZCP" -m "$m" --direct "$T/src" "$T/mnt/dst"
-		assert_failure 2
-		assert_output --partial "--direct: DST: the file system refuses O_DIRECT"
-		rm -f "$T/mnt/dst"
-		run "$ZCP" -m "$m" --direct "$T/src" "$T/mnt/dst"
-		assert_failure 2
-		assert_output --partial "--direct: DST: the file system refuses O_DIRECT"
-		[ -z "$(ls -A "$T/mnt" | grep -vx src)" ]
-		# auto, asked for direct I/O, finds out when it tries.
-		run "$ZCP" --direct "$T/src" "$T/mnt/dst"
-		assert_failure 1
-		assert_output --partial "write $T/mnt/dst: the file system refuses O_DIRECT (--direct)"
-		[ ! -e "$T/mnt/dst" ]
+		for named in "-m $m" ""; do
+			run --separate-stderr "$ZCP" $named --direct "$T/mnt/src" "$T/dst"
+			assert_failure 1
+			[ "${stderr_lines[1]}" = "zcp: read $T/mnt/src: the file system refuses O_DIRECT (--direct)" ]
+			[[ "${stderr_lines[0]}" == "zcp: 0 bytes copied, "* ]]
+			cmp "$T/before" "$T/dst"
+			cp "$T/src" "$T/mnt/dst"
+			run --separate-stderr "$ZCP" $named --direct "$T/dst" "$T/mnt/dst"
+			assert_failure 1
+			[ "${stderr_lines[1]}" = "zcp: write $T/mnt/dst: the file system refuses O_DIRECT (--direct)" ]
+			cmp "$T/src" "$T/mnt/dst"
+			rm -f "$T/mnt/dst"
+			run --separate-stderr "$ZCP" $named --direct "$T/src" "$T/mnt/dst"
+			assert_failure 1
+			[ "${stderr_lines[1]}" = "zcp: write $T/mnt/dst: the file system refuses O_DIRECT (--direct)" ]
+			[ -z "$(ls -A "$T/mnt" | grep -vx src)" ]
+		done
+		# --explain says so, and where.
+		run --separate-stderr "$ZCP" --explain -m "$m" --direct "$T/mnt/src" "$T/dst"
+		assert_success
+		assert_line "A copy would fail: read $T/mnt/src: the file system refuses O_DIRECT (--direct)."
+		run --separate-stderr "$ZCP" --explain --json --direct "$T/src" "$T/mnt/dst"
+		assert_success
+		[ "$(json "$output" '[.auto, .would_fail.side, .would_fail.operand, .would_fail.message]')" = \
+			"[\"io_uring\",\"write\",\"$T/mnt/dst\",\"the file system refuses O_DIRECT (--direct)\"]" ]
+		run --separate-stderr "$ZCP" --explain --json "$T/mnt/src" "$T/mnt/dst"
+		[ "$(json "$output" .would_fail)" = null ]
 	done
 	umount "$T/mnt"
 }
@@ -277,8 +289,8 @@ direct_here() {
 		rm -f "$T/dst"
 		run strace -o /dev/null -e trace=openat -e inject=openat:error=EINVAL \
 			"${fds[@]}" "$ZCP" -m "$m" --direct "$T/src" "$T/dst"
-		assert_failure 2
-		assert_output --partial "--direct: SRC: the file system refuses O_DIRECT"
+		assert_failure 1
+		assert_output --partial "zcp: read $T/src: the file system refuses O_DIRECT (--direct)"
 		[ ! -e "$T/dst" ]
 	done
 }
@@ -367,7 +379,7 @@ direct_here() {
 	done
 }
 
-@test "usage errors: --queue-depth and --flags" {
+@test "usage errors: --queue-depth, --flags, and --direct with a method that does not take it" {
 	mkdata "$T/src" 10
 	for d in 0 1025 x 8k -1 ''; do
 		run "$ZCP" -m aio --queue-depth="$d" "$T/src" "$T/dst"
@@ -385,6 +397,18 @@ direct_here() {
 		run "$ZCP" -m "$m" --flags=16 "$T/src" "$T/dst"
 		assert_failure 2
 		assert_output --partial "method $m does not take flag value 16"
+	done
+	# The other methods would ignore --direct: direct I/O asked for
+	# and not had. A queue depth or --no-direct changes nothing there.
+	for m in copy_file_range sendfile splice rw; do
+		run "$ZCP" -m "$m" --direct "$T/src" "$T/dst"
+		assert_failure 2
+		assert_output --partial "zcp: --direct is for aio and io_uring: method $m does not take it"
+		[ ! -e "$T/dst" ]
+		run "$ZCP" -m "$m" -d 4 --no-direct "$T/src" "$T/dst"
+		assert_success
+		cmp "$T/src" "$T/dst"
+		rm "$T/dst"
 	done
 	[ ! -e "$T/dst" ]
 }

@@ -217,3 +217,11 @@ else:
         reset(c)
 PY
 }
+
+# json TEXT FILTER: applies the jq FILTER to the JSON object on the last
+# line of TEXT (which must parse) and prints the result, compact.
+json() {
+	local text=$1
+	shift
+	tail -n 1 <<< "$text" | jq -ce "$@"
+}

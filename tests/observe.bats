@@ -5,14 +5,6 @@
 
 load helper
 
-# json TEXT FILTER: applies the jq FILTER to the JSON object on the last
-# line of TEXT (which must parse) and prints the result, compact.
-json() {
-	local text=$1
-	shift
-	tail -n 1 <<< "$text" | jq -ce "$@"
-}
-
 listening() { [ -n "$(ss -ltnH "sport = :$1" 2>/dev/null)" ]; }
 
 # Whether method $1 can copy $2 to $3: a usage error says it cannot.
@@ -331,14 +323,17 @@ bench_methods() {
 		for m in $(methods); do
 			if can_serve "$m" "$T/src" "$dst"; then want="$want$m"$'\n'; fi
 		done
-		rm -f "$T/dst"
-		run --separate-stderr "$ZCP" --bench=2 "$T/src" "$dst"
-		assert_success
-		printf '%s\n' "$stderr" > "$T/table"
-		refute [ -n "$(grep failed "$T/table")" ]
-		[ "$(bench_methods "$T/table")" = "$(printf '%s' "$want" | sort)" ]
-		grep -q "^zcp: bench file to .*, 200000 bytes, 2 runs per method$" "$T/table"
-		[ "$dst" = /dev/null ] || cmp "$T/src" "$T/dst"
+		# --direct and -d go to aio and io_uring only, which take them.
+		for opts in "" "--direct -d 8"; do
+			rm -f "$T/dst"
+			run --separate-stderr "$ZCP" --bench=2 $opts "$T/src" "$dst"
+			assert_success
+			printf '%s\n' "$stderr" > "$T/table"
+			refute [ -n "$(grep failed "$T/table")" ]
+			[ "$(bench_methods "$T/table")" = "$(printf '%s' "$want" | sort)" ]
+			grep -q "^zcp: bench file to .*, 200000 bytes, 2 runs per method$" "$T/table"
+			[ "$dst" = /dev/null ] || cmp "$T/src" "$T/dst"
+		done
 	done
 }
 
