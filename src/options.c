@@ -146,7 +146,9 @@ static void help(void)
 "accepts one connection; port 0 picks a free port and prints it.\n"
 "\n"
 "Exit status: 0 when every byte was copied, 1 on a runtime error (after\n"
-"the report), 2 on a usage error (before anything is opened).\n");
+"the report), 2 on a usage error (before anything is opened). SIGINT,\n"
+"SIGTERM and SIGHUP end zcp by that signal once the report is printed;\n"
+"a reader of a pipe DST that goes away ends it by SIGPIPE, quietly.\n");
 	exit(report_close_stdout());
 }
 
