@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "method.h"
@@ -152,15 +153,36 @@ static void help(void)
 	exit(report_close_stdout());
 }
 
+/* What the user typed is quoted back with its control characters shown
+ * as \n, \t and \xHH, as a runtime error shows an operand: a newline
+ * or a terminal escape sequence in an operand or an option's argument
+ * can neither split the message nor reach the terminal. (Backslashes
+ * are left as they are: the messages' own text has "\x%02x".) */
 void usage_error(const char *fmt, ...)
 {
 	va_list ap;
+	char *msg;
+	int n;
 
-	fputs("zcp: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	n = vasprintf(&msg, fmt, ap);
 	va_end(ap);
+	fputs("zcp: ", stderr);
+	for (const char *p = n < 0 ? "usage error" : msg; *p; p++) {
+		unsigned char ch = (unsigned char)*p;
+
+		if (ch == '\n')
+			fputs("\\n", stderr);
+		else if (ch == '\t')
+			fputs("\\t", stderr);
+		else if (ch < 0x20 || ch == 0x7f)
+			fprintf(stderr, "\\x%02x", ch);
+		else
+			fputc(ch, stderr);
+	}
 	fputs("\nTry 'zcp --help' for more information.\n", stderr);
+	if (n >= 0)
+		free(msg);
 	exit(2);
 }
 
@@ -345,9 +367,16 @@ static int progress_arg(const char *text)
 static void operand(struct endpoint *e, const char *text)
 {
 	const char *why = NULL;
+	struct stat st;
 
-	if (endpoint_parse(e, text, &why) < 0)
+	if (endpoint_parse(e, text, &why) < 0) {
+		/* A file named like an address is reached as ./NAME; said
+		 * when there is one (looked at, not opened). */
+		if (lstat(text, &st) == 0)
+			usage_error("invalid address '%s': %s (for the file of"
+				    " that name, write './%s')", text, why, text);
 		usage_error("invalid address '%s': %s", text, why);
+	}
 	/* What it is shows once it is open; a socket address says so now. */
 	e->kind = e->type == EP_TCP || e->type == EP_TCP_LISTEN ||
 		  e->type == EP_UNIX || e->type == EP_UNIX_LISTEN
