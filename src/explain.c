@@ -26,13 +26,21 @@ static int dst_exists(const struct endpoint *d)
 }
 
 /* Why no method can copy the pair at all, or NULL. The copy would fail
- * opening it (EISDIR): zcp copies one file's bytes, not a tree. */
+ * opening it: EISDIR (zcp copies one file's bytes, not a tree), or
+ * ENXIO for a path to a socket (/dev/stdout of one too). */
 static const char *no_copy(const struct copy *c)
 {
+	struct stat st;
+
 	if (c->src->kind == KIND_DIR)
 		return "zcp copies from a file, not from a directory";
 	if (c->dst->kind == KIND_DIR)
 		return "zcp copies into a file, not into a directory";
+	if (c->dst->type == EP_PATH && c->dst->kind == KIND_SOCKET)
+		return lstat(c->dst->path, &st) == 0 && S_ISSOCK(st.st_mode)
+		       ? "a Unix socket, which open(2) refuses: unix:PATH"
+			 " connects to it"
+		       : "a socket, which open(2) refuses";
 	return NULL;
 }
 

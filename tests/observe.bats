@@ -251,6 +251,25 @@ can_serve() {
 	done
 }
 
+@test "--explain: a Unix socket's path as DST is one a copy could not open" {
+	mkdata "$T/src" 100
+	python3 -c 'import socket, sys; socket.socket(socket.AF_UNIX).bind(sys.argv[1])' "$T/sock"
+	msg="a Unix socket, which open(2) refuses: unix:PATH connects to it"
+	run --separate-stderr "$ZCP" --explain "$T/src" "$T/sock"
+	assert_success
+	assert_line "DST $T/sock: socket"
+	assert_line "A copy would fail: $msg."
+	refute_output --partial "auto would use"
+	run --separate-stderr "$ZCP" --explain --json "$T/src" "$T/sock"
+	assert_success
+	[ "$(json "$output" '[.auto, ([.methods[] | select(.serves)] | length), .methods[0].reason]')" = \
+		"[null,0,\"$msg\"]" ]
+	# And the copy fails as the plan says.
+	run --separate-stderr "$ZCP" "$T/src" "$T/sock"
+	assert_failure 1
+	[[ "$stderr" == *"zcp: write $T/sock: $msg" ]]
+}
+
 @test "a directory DST is a directory: zcp copies into a file" {
 	mkdata "$T/src" 100
 	mkdir "$T/d"
