@@ -558,6 +558,7 @@ void endpoint_guard(struct endpoint *src, struct endpoint *dst)
 
 static int check_access(int fd, int want_write)
 {
+	struct stat st;
 	int fl;
 
 	if (fd >= 0 && fd < 3 && stdio_closed[fd]) {
@@ -568,6 +569,11 @@ static int check_access(int fd, int want_write)
 
 	if (fl < 0)
 		return -1;
+	/* A directory is never open for writing: said as what it is. */
+	if (want_write && fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+		errno = EISDIR;
+		return -1;
+	}
 	if ((fl & O_ACCMODE) == (want_write ? O_RDONLY : O_WRONLY)) {
 		errno = EBADF;
 		return -1;

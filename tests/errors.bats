@@ -162,6 +162,20 @@ fails_with() {
 	run --separate-stderr bash -c "'$ZCP' fd:5 '$T/dst' 5>'$T/out'"
 	assert_failure 1
 	[[ "$stderr" == *"zcp: read fd:5: Bad file descriptor" ]]
+	# A directory, never open for writing, is said to be one, as it is
+	# as SRC: a handed one before SRC (a FIFO no one writes) is opened.
+	mkfifo "$T/fifo"
+	for dst in fd:5 - /dev/fd/5; do
+		src=$T/fifo
+		[ "$dst" != /dev/fd/5 ] || src=$T/src
+		run --separate-stderr timeout 5 bash -c "exec '$ZCP' '$src' $dst 5<'$T' >&5"
+		assert_failure 1
+		[[ "$stderr" == *"zcp: write $dst: Is a directory" ]]
+	done
+	run --separate-stderr bash -c "'$ZCP' fd:5 '$T/dst' 5<'$T'"
+	assert_failure 1
+	[[ "$stderr" == *"zcp: read fd:5: Is a directory" ]]
+	[ ! -e "$T/dst" ]
 }
 
 @test "a DST descriptor closed or open read-only fails before a peer is accepted or a FIFO's writer waited for" {
