@@ -251,6 +251,34 @@ can_serve() {
 	done
 }
 
+# dead_reader [ign] CMD...: runs CMD with stdout a pipe whose reader is
+# already closed (SIGPIPE ignored with ign) and prints its exit status,
+# -N for death by signal N; CMD's stderr is passed through.
+dead_reader() {
+	python3 -c '
+import os, signal, subprocess, sys
+ign = sys.argv[1] == "ign"
+r, w = os.pipe()
+os.close(r)
+pre = (lambda: signal.signal(signal.SIGPIPE, signal.SIG_IGN)) if ign else None
+print(subprocess.run(sys.argv[2:], stdout=w, preexec_fn=pre).returncode)' "$@"
+}
+
+@test "--explain into a pipe whose reader has gone dies by SIGPIPE, quietly, as --help does; with SIGPIPE ignored, a write error" {
+	mkdata "$T/src" 100
+	for json in "" --json; do
+		run --separate-stderr dead_reader - "$ZCP" --explain $json "$T/src" "$T/dst"
+		assert_output -13
+		[ -z "$stderr" ]
+		run --separate-stderr dead_reader ign "$ZCP" --explain $json "$T/src" "$T/dst"
+		assert_output 1
+		assert_equal "$stderr" "zcp: write error: Broken pipe"
+	done
+	run --separate-stderr dead_reader - "$ZCP" --help
+	assert_output -13
+	[ ! -e "$T/dst" ]
+}
+
 @test "--explain: a Unix socket's path as DST is one a copy could not open" {
 	mkdata "$T/src" 100
 	python3 -c 'import socket, sys; socket.socket(socket.AF_UNIX).bind(sys.argv[1])' "$T/sock"
