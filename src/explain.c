@@ -126,10 +126,15 @@ static void text(const struct options *o, const struct copy *c)
 	off_t bytes = endpoint_remaining(&o->src, o->offset, o->count);
 	int exists = dst_exists(&o->dst), n = 0;
 
-	printf("SRC %s: %s", o->src.text, endpoint_kind_name(o->src.kind));
+	/* Operands with control characters escaped, as in every message. */
+	fputs("SRC ", stdout);
+	report_escaped(stdout, o->src.text);
+	printf(": %s", endpoint_kind_name(o->src.kind));
 	if (bytes >= 0)
 		printf(", %lld bytes to copy", (long long)bytes);
-	printf("\nDST %s: %s%s\n", o->dst.text, endpoint_kind_name(o->dst.kind),
+	fputs("\nDST ", stdout);
+	report_escaped(stdout, o->dst.text);
+	printf(": %s%s\n", endpoint_kind_name(o->dst.kind),
 	       exists == 0 ? absent(&o->dst)
 	       : exists == 1 && o->dst.kind == KIND_FILE ? present(o) : "");
 	if (no_copy(c)) {

@@ -133,6 +133,14 @@ can_serve() {
 	refute_output --partial listening
 }
 
+@test "--explain shows control characters in the operands escaped, as messages do" {
+	mkdata "$T/a"$'\e[31mb' 100
+	run --separate-stderr "$ZCP" --explain "$T/a"$'\e[31mb' "$T/d"$'\nst'
+	assert_success
+	assert_line --index 0 "SRC $T/a\\x1b[31mb: file, 100 bytes to copy"
+	assert_line --index 1 "DST $T/d\\nst: file (does not exist: a copy would create it)"
+}
+
 @test "--explain: a /proc file, whose size says 0, has no byte count but --count's" {
 	run --separate-stderr "$ZCP" --explain /proc/version "$T/dst"
 	assert_success
