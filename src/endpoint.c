@@ -563,6 +563,7 @@ void endpoint_guard(struct endpoint *src, struct endpoint *dst)
 
 static int check_access(int fd, int want_write)
 {
+	struct stat st;
 	int fl;
 
 	if (fd >= 0 && fd < 3 && stdio_closed[fd]) {
@@ -573,6 +574,11 @@ static int check_access(int fd, int want_write)
 
 	if (fl < 0)
 		return -1;
+	/* A directory is never open for writing: said as what it is. */
+	if (want_write && fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+		errno = EISDIR;
+		return -1;
+	}
 	if ((fl & O_ACCMODE) == (want_write ? O_RDONLY : O_WRONLY)) {
 		errno = EBADF;
 		return -1;
@@ -612,12 +618,28 @@ static int open_common(struct endpoint *e, int write)
 	return e->fd < 0 ? -1 : 0;
 }
 
+/* open(2) of a socket file fails with ENXIO, "No such device or
+ * address", which does not say what to do: the path names a socket that
+ * unix:PATH connects to. */
+static void say_if_socket(const char *path)
+{
+	int saved = errno;
+	struct stat st;
+
+	if (saved == ENXIO && lstat(path, &st) == 0 && S_ISSOCK(st.st_mode))
+		io_set_message("a Unix socket, which open(2) refuses: "
+			       "unix:PATH connects to it");
+	errno = saved;
+}
+
 int endpoint_open_src(struct endpoint *e)
 {
 	if (e->type != EP_PATH)
 		return open_common(e, 0);
 	e->fd = fd_high(open(e->path, O_RDONLY | O_CLOEXEC | O_NOCTTY));
 	e->owned = e->fd >= 0;
+	if (e->fd < 0)
+		say_if_socket(e->path);
 	return e->fd < 0 ? -1 : 0;
 }
 
@@ -651,6 +673,8 @@ int endpoint_open_dst(struct endpoint *e, int append)
 	}
 	e->fd = fd_high(e->fd);
 	e->owned = e->fd >= 0;
+	if (e->fd < 0)
+		say_if_socket(e->path);
 	return e->fd < 0 ? -1 : 0;
 }
 

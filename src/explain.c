@@ -26,13 +26,21 @@ static int dst_exists(const struct endpoint *d)
 }
 
 /* Why no method can copy the pair at all, or NULL. The copy would fail
- * opening it (EISDIR): zcp copies one file's bytes, not a tree. */
+ * opening it: EISDIR (zcp copies one file's bytes, not a tree), or
+ * ENXIO for a path to a socket (/dev/stdout of one too). */
 static const char *no_copy(const struct copy *c)
 {
+	struct stat st;
+
 	if (c->src->kind == KIND_DIR)
 		return "zcp copies from a file, not from a directory";
 	if (c->dst->kind == KIND_DIR)
 		return "zcp copies into a file, not into a directory";
+	if (c->dst->type == EP_PATH && c->dst->kind == KIND_SOCKET)
+		return lstat(c->dst->path, &st) == 0 && S_ISSOCK(st.st_mode)
+		       ? "a Unix socket, which open(2) refuses: unix:PATH"
+			 " connects to it"
+		       : "a socket, which open(2) refuses";
 	return NULL;
 }
 
@@ -134,10 +142,15 @@ static void text(const struct options *o, const struct copy *c)
 	off_t bytes = endpoint_remaining(&o->src, o->offset, o->count);
 	int exists = dst_exists(&o->dst), n = 0;
 
-	printf("SRC %s: %s", o->src.text, endpoint_kind_name(o->src.kind));
+	/* Operands with control characters escaped, as in every message. */
+	fputs("SRC ", stdout);
+	report_escaped(stdout, o->src.text);
+	printf(": %s", endpoint_kind_name(o->src.kind));
 	if (bytes >= 0)
 		printf(", %lld bytes to copy", (long long)bytes);
-	printf("\nDST %s: %s%s\n", o->dst.text, endpoint_kind_name(o->dst.kind),
+	fputs("\nDST ", stdout);
+	report_escaped(stdout, o->dst.text);
+	printf(": %s%s\n", endpoint_kind_name(o->dst.kind),
 	       exists == 0 ? absent(&o->dst)
 	       : exists == 1 && o->dst.kind == KIND_FILE ? present(o) : "");
 	if (no_copy(c)) {

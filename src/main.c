@@ -190,7 +190,11 @@ static void signals_init(void)
 	signal(SIGXFSZ, SIG_IGN);
 	sigaction(SIGPIPE, NULL, &old);
 	sigpipe_ignored = old.sa_handler == SIG_IGN;
-	signal(SIGPIPE, SIG_IGN);
+	/* --explain writes only its plan, to stdout: a reader that goes
+	 * away ends it by SIGPIPE, quietly, as it ends --help and a copy
+	 * into a pipe; not with "write error: Broken pipe". */
+	if (!opt.explain)
+		signal(SIGPIPE, SIG_IGN);
 }
 
 static int same_file(const struct stat *a, const struct stat *b)

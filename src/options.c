@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "method.h"
@@ -98,8 +99,9 @@ static void help(void)
 "                           calls, block size and pipe size\n"
 "      --progress[=WHEN]  show a live progress line on stderr, redrawn up\n"
 "                           to 10 times a second; WHEN is auto (the\n"
-"                           default: only when stderr is a terminal),\n"
-"                           always or never\n"
+"                           default: only when stderr is a terminal, and\n"
+"                           while zcp runs in the foreground), always or\n"
+"                           never\n"
 "  -p                     the same as --progress=auto\n"
 "      --json             print the final report as one JSON object, the\n"
 "                           last line on stderr (with --bench, the table;\n"
@@ -147,19 +149,42 @@ static void help(void)
 "accepts one connection; port 0 picks a free port and prints it.\n"
 "\n"
 "Exit status: 0 when every byte was copied, 1 on a runtime error (after\n"
-"the report), 2 on a usage error (before anything is opened).\n");
+"the report), 2 on a usage error (before anything is opened). SIGINT,\n"
+"SIGTERM and SIGHUP end zcp by that signal once the report is printed;\n"
+"a reader of a pipe DST that goes away ends it by SIGPIPE, quietly.\n");
 	exit(report_close_stdout());
 }
 
+/* What the user typed is quoted back with its control characters shown
+ * as \n, \t and \xHH, as a runtime error shows an operand: a newline
+ * or a terminal escape sequence in an operand or an option's argument
+ * can neither split the message nor reach the terminal. (Backslashes
+ * are left as they are: the messages' own text has "\x%02x".) */
 void usage_error(const char *fmt, ...)
 {
 	va_list ap;
+	char *msg;
+	int n;
 
-	fputs("zcp: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	n = vasprintf(&msg, fmt, ap);
 	va_end(ap);
+	fputs("zcp: ", stderr);
+	for (const char *p = n < 0 ? "usage error" : msg; *p; p++) {
+		unsigned char ch = (unsigned char)*p;
+
+		if (ch == '\n')
+			fputs("\\n", stderr);
+		else if (ch == '\t')
+			fputs("\\t", stderr);
+		else if (ch < 0x20 || ch == 0x7f)
+			fprintf(stderr, "\\x%02x", ch);
+		else
+			fputc(ch, stderr);
+	}
 	fputs("\nTry 'zcp --help' for more information.\n", stderr);
+	if (n >= 0)
+		free(msg);
 	exit(2);
 }
 
@@ -344,9 +369,16 @@ static int progress_arg(const char *text)
 static void operand(struct endpoint *e, const char *text)
 {
 	const char *why = NULL;
+	struct stat st;
 
-	if (endpoint_parse(e, text, &why) < 0)
+	if (endpoint_parse(e, text, &why) < 0) {
+		/* A file named like an address is reached as ./NAME; said
+		 * when there is one (looked at, not opened). */
+		if (lstat(text, &st) == 0)
+			usage_error("invalid address '%s': %s (for the file of"
+				    " that name, write './%s')", text, why, text);
 		usage_error("invalid address '%s': %s", text, why);
+	}
 	/* What it is shows once it is open; a socket address says so now. */
 	e->kind = e->type == EP_TCP || e->type == EP_TCP_LISTEN ||
 		  e->type == EP_UNIX || e->type == EP_UNIX_LISTEN

@@ -23,6 +23,7 @@
 #define TICK_NS 100000000L	/* at most 10 redraws a second */
 
 static int live;		/* redraw the line, not only on SIGUSR1 */
+static int forced;		/* --progress=always */
 static int tty;			/* stderr is a terminal */
 static int usr1;		/* SIGUSR1 was not ignored when zcp started */
 static int running;
@@ -39,7 +40,8 @@ void progress_init(int mode)
 	sigset_t set;
 
 	tty = isatty(STDERR_FILENO);
-	live = mode == 2 || (mode == 1 && tty);
+	forced = mode == 2;
+	live = forced || (mode == 1 && tty);
 	sigaction(SIGUSR1, NULL, &old);
 	usr1 = old.sa_handler != SIG_IGN;
 	if (!usr1)
@@ -142,6 +144,24 @@ static size_t columns(void)
 	return ws.ws_col;
 }
 
+/* Whether the live line may be drawn on stderr now. A job in the
+ * background that redraws its line would write it over whatever the
+ * user is doing at the shell, so on a terminal the line is drawn only
+ * while zcp's process group is in the foreground, as pv does; it comes
+ * back after fg. --progress=always draws it anyway, and then a terminal
+ * set to stop background writes (stty tostop) stops zcp, as it would any
+ * other program. A terminal that is not zcp's controlling one has no
+ * foreground to ask about (ENOTTY): the line is drawn. */
+static int may_draw(void)
+{
+	pid_t fg;
+
+	if (forced || !tty)
+		return 1;
+	fg = tcgetpgrp(STDERR_FILENO);
+	return fg < 0 || fg == getpgrp();
+}
+
 /* Draws the line over the previous one: padded with spaces rather than
  * cleared with an escape, so a forced line in a log stays plain text.
  * end is "\n" for the SIGUSR1 line, "" for the live one. A live line
@@ -205,7 +225,8 @@ static void *run(void *arg)
 		    read(sigfd, &si, sizeof si) == (ssize_t)sizeof si)
 			draw("\n");
 		if (live && since(&next) >= 0) {
-			draw("");
+			if (may_draw())
+				draw("");
 			clock_gettime(CLOCK_MONOTONIC, &next);
 			tick(&next);
 		}
@@ -231,8 +252,11 @@ void progress_start(const struct copy *c, const struct timespec *start)
 		sigfd = signalfd(-1, &usr, SFD_CLOEXEC);
 	}
 	/* The thread blocks every signal: SIGINT and SIGTERM must land in
-	 * the copying thread and interrupt its blocked call there. */
+	 * the copying thread and interrupt its blocked call there. All but
+	 * SIGTTOU: the kernel lets a thread that blocks it write to the
+	 * terminal from the background, stty tostop or not. */
 	sigfillset(&all);
+	sigdelset(&all, SIGTTOU);
 	pthread_sigmask(SIG_SETMASK, &all, &old);
 	running = pthread_create(&thread, NULL, run, NULL) == 0;
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
@@ -264,6 +288,11 @@ void progress_stop(void)
 		put("\n", 1);
 		drawn = 0;
 	}
+	/* A line left on the terminal when zcp went to the background is
+	 * no longer where the cursor is: erasing would blank the user's
+	 * line instead, so it stays. */
+	if (drawn > 0 && !may_draw())
+		drawn = 0;
 	if (drawn > 0 && drawn < sizeof pad - 2) {
 		memset(pad, ' ', sizeof pad);
 		pad[0] = '\r';

@@ -18,8 +18,9 @@ void progress_init(int mode);
 void progress_start(const struct copy *c, const struct timespec *start);
 
 /* Stops the thread and erases the live line on a terminal (ends it with
- * a newline elsewhere), so that the final report starts a clean line.
- * Does nothing when no thread runs. */
+ * a newline elsewhere), so that the final report starts a clean line;
+ * a line left behind when zcp went to the background stays. Does
+ * nothing when no thread runs. */
 void progress_stop(void);
 
 #endif

@@ -173,6 +173,38 @@ usage_fails() {
 	[ ! -e "$T/sock" ]
 }
 
+@test "a file named like an address that is not valid: the usage error says to write ./NAME, which copies it" {
+	cd "$T"
+	mkdata 'tcp:x' 100
+	usage_fails 'tcp:x' dst
+	assert_equal "${stderr%%$'\n'*}" "zcp: invalid address 'tcp:x': expected HOST:PORT (for the file of that name, write './tcp:x')"
+	[ ! -e dst ]
+	"$ZCP" -q ./tcp:x dst
+	cmp 'tcp:x' dst
+	# As DST too; with no such file, no hint.
+	usage_fails dst 'fd:x'
+	assert_equal "${stderr%%$'\n'*}" "zcp: invalid address 'fd:x': expected fd:N with N a descriptor number"
+	touch 'fd:x'
+	usage_fails dst 'fd:x'
+	[[ "$stderr" == *"(for the file of that name, write './fd:x')"* ]]
+}
+
+@test "usage errors show control characters in what was typed escaped, on one line" {
+	mkdata "$T/src" 10
+	usage_fails src $'tcp:a\nb:x'
+	assert_equal "${stderr%%$'\n'*}" "zcp: invalid address 'tcp:a\\nb:x': port must be a number from 1 to 65535"
+	usage_fails $'tcp:a\e[31mb' dst
+	assert_equal "${stderr%%$'\n'*}" "zcp: invalid address 'tcp:a\\x1b[31mb': expected HOST:PORT"
+	usage_fails --count=$'1\e]0;x\a' src dst
+	[[ "${stderr%%$'\n'*}" == "zcp: invalid --count '1\\x1b]0;x\\x07': "* ]]
+	usage_fails --method=$'x\ty' src dst
+	[[ "${stderr%%$'\n'*}" == "zcp: unknown method 'x\\ty'; "* ]]
+	usage_fails $'--fo\no' src dst
+	assert_equal "${stderr%%$'\n'*}" "zcp: unknown option '--fo\\no'"
+	usage_fails $'-\x01' src dst
+	assert_equal "${stderr%%$'\n'*}" "zcp: invalid option -- '\\x01'"
+}
+
 @test "--append with --seek is a usage error" {
 	mkdata "$T/src" 10
 	usage_fails --append --seek=1 src dst

@@ -35,6 +35,22 @@ fails_with() {
 	fails_with "zcp: write $T: Is a directory" "$ZCP" "$T/src" "$T"
 }
 
+@test "a Unix socket's path as SRC or DST: the error says that unix:PATH connects to it" {
+	mkdata "$T/src" 10
+	python3 -c 'import socket, sys; socket.socket(socket.AF_UNIX).bind(sys.argv[1])' "$T/sock"
+	msg="a Unix socket, which open(2) refuses: unix:PATH connects to it"
+	fails_with "zcp: read $T/sock: $msg" "$ZCP" "$T/sock" "$T/dst"
+	[ ! -e "$T/dst" ]
+	fails_with "zcp: write $T/sock: $msg" "$ZCP" "$T/src" "$T/sock"
+	run --separate-stderr "$ZCP" --json "$T/src" "$T/sock"
+	assert_failure 1
+	[ "$(tail -n 1 <<<"$stderr" | jq -c '[.error.side, .error.message, .error.errno]')" = "[\"write\",\"$msg\",6]" ]
+	# Through a symbolic link, or /dev/stdout of a socket, the kernel's
+	# words alone: unix:PATH would not name what was given.
+	ln -s "$T/sock" "$T/link"
+	fails_with "zcp: write $T/link: No such device or address" "$ZCP" "$T/src" "$T/link"
+}
+
 @test "DST in a missing directory" {
 	mkdata "$T/src" 10
 	fails_with "zcp: write $T/no/dst: No such file or directory" "$ZCP" "$T/src" "$T/no/dst"
@@ -146,6 +162,20 @@ fails_with() {
 	run --separate-stderr bash -c "'$ZCP' fd:5 '$T/dst' 5>'$T/out'"
 	assert_failure 1
 	[[ "$stderr" == *"zcp: read fd:5: Bad file descriptor" ]]
+	# A directory, never open for writing, is said to be one, as it is
+	# as SRC: a handed one before SRC (a FIFO no one writes) is opened.
+	mkfifo "$T/fifo"
+	for dst in fd:5 - /dev/fd/5; do
+		src=$T/fifo
+		[ "$dst" != /dev/fd/5 ] || src=$T/src
+		run --separate-stderr timeout 5 bash -c "exec '$ZCP' '$src' $dst 5<'$T' >&5"
+		assert_failure 1
+		[[ "$stderr" == *"zcp: write $dst: Is a directory" ]]
+	done
+	run --separate-stderr bash -c "'$ZCP' fd:5 '$T/dst' 5<'$T'"
+	assert_failure 1
+	[[ "$stderr" == *"zcp: read fd:5: Is a directory" ]]
+	[ ! -e "$T/dst" ]
 }
 
 @test "a DST descriptor closed or open read-only fails before a peer is accepted or a FIFO's writer waited for" {

@@ -150,6 +150,14 @@ can_serve() {
 	refute_output --partial listening
 }
 
+@test "--explain shows control characters in the operands escaped, as messages do" {
+	mkdata "$T/a"$'\e[31mb' 100
+	run --separate-stderr "$ZCP" --explain "$T/a"$'\e[31mb' "$T/d"$'\nst'
+	assert_success
+	assert_line --index 0 "SRC $T/a\\x1b[31mb: file, 100 bytes to copy"
+	assert_line --index 1 "DST $T/d\\nst: file (does not exist: a copy would create it)"
+}
+
 @test "--explain: a /proc file, whose size says 0, has no byte count but --count's" {
 	run --separate-stderr "$ZCP" --explain /proc/version "$T/dst"
 	assert_success
@@ -283,6 +291,53 @@ can_serve() {
 	assert_failure 1
 	assert_equal "$stderr" "zcp: write error: Bad file descriptor"
 	[ ! -e "$T/dst" ]
+}
+
+# dead_reader [ign] CMD...: runs CMD with stdout a pipe whose reader is
+# already closed (SIGPIPE ignored with ign) and prints its exit status,
+# -N for death by signal N; CMD's stderr is passed through.
+dead_reader() {
+	python3 -c '
+import os, signal, subprocess, sys
+ign = sys.argv[1] == "ign"
+r, w = os.pipe()
+os.close(r)
+pre = (lambda: signal.signal(signal.SIGPIPE, signal.SIG_IGN)) if ign else None
+print(subprocess.run(sys.argv[2:], stdout=w, preexec_fn=pre).returncode)' "$@"
+}
+
+@test "--explain into a pipe whose reader has gone dies by SIGPIPE, quietly, as --help does; with SIGPIPE ignored, a write error" {
+	mkdata "$T/src" 100
+	for json in "" --json; do
+		run --separate-stderr dead_reader - "$ZCP" --explain $json "$T/src" "$T/dst"
+		assert_output -13
+		[ -z "$stderr" ]
+		run --separate-stderr dead_reader ign "$ZCP" --explain $json "$T/src" "$T/dst"
+		assert_output 1
+		assert_equal "$stderr" "zcp: write error: Broken pipe"
+	done
+	run --separate-stderr dead_reader - "$ZCP" --help
+	assert_output -13
+	[ ! -e "$T/dst" ]
+}
+
+@test "--explain: a Unix socket's path as DST is one a copy could not open" {
+	mkdata "$T/src" 100
+	python3 -c 'import socket, sys; socket.socket(socket.AF_UNIX).bind(sys.argv[1])' "$T/sock"
+	msg="a Unix socket, which open(2) refuses: unix:PATH connects to it"
+	run --separate-stderr "$ZCP" --explain "$T/src" "$T/sock"
+	assert_success
+	assert_line "DST $T/sock: socket"
+	assert_line "A copy would fail: $msg."
+	refute_output --partial "auto would use"
+	run --separate-stderr "$ZCP" --explain --json "$T/src" "$T/sock"
+	assert_success
+	[ "$(json "$output" '[.auto, ([.methods[] | select(.serves)] | length), .methods[0].reason]')" = \
+		"[null,0,\"$msg\"]" ]
+	# And the copy fails as the plan says.
+	run --separate-stderr "$ZCP" "$T/src" "$T/sock"
+	assert_failure 1
+	[[ "$stderr" == *"zcp: write $T/sock: $msg" ]]
 }
 
 @test "a directory DST is a directory: zcp copies into a file" {
@@ -683,6 +738,83 @@ at_least() { [ "$("$1" "$2")" -ge "$3" ]; }
 	[[ "$(sed -n 1p <<<"$last")" =~ ^\ +$ ]]
 	[[ "$(sed -n 2p <<<"$last")" =~ ^zcp:\ 200000\ bytes.*copied,\ [0-9]+\.[0-9]{6}\ s,\ .*/s$ ]]
 }
+
+# lines FILE TEXT: how many times TEXT was written to FILE.
+lines() { grep -ao -- "$2" "$1" | wc -l; }
+
+@test "--progress in a background job draws no live line on the terminal; after fg it does, and after bg again it stops" {
+	command -v script >/dev/null || skip "script (util-linux) is not installed"
+	mkdata "$T/src" 200000
+	mkfifo "$T/fifo"
+	# set -m: the job gets a process group of its own, and the terminal
+	# stays with the shell until fg hands it over; fg returns when the
+	# job is stopped (SIGTSTP, as Ctrl-Z sends), and bg continues it.
+	timeout 20 script -qfec "bash -c 'set -m; \"$ZCP\" -p - \"$T/dst\" < \"$T/fifo\" &
+		echo \$! > \"$T/pid\"
+		while [ ! -e \"$T/fg\" ]; do sleep 0.05; done
+		fg %1; bg %1; wait'" /dev/null < /dev/null > "$T/tty" 3>&- &
+	pid=$!
+	exec 7>"$T/fifo"
+	head -c 100000 "$T/src" >&7
+	wait_for size_is "$T/dst" 100000
+	wait_for test -s "$T/pid"
+	zpid=$(cat "$T/pid")
+	# Stalled in the background for a while: five redraws' worth.
+	sleep 0.5
+	kill -USR1 "$zpid"
+	# The line asked for by SIGUSR1 is printed; it is the only one.
+	wait_for grep -q 'zcp: 100000 bytes' "$T/tty"
+	[ "$(lines "$T/tty" 'zcp: 100000 bytes')" -eq 1 ]
+	# In the foreground the live line is redrawn again.
+	touch "$T/fg"
+	wait_for at_least_lines "$T/tty" 'zcp: 100000 bytes' 3
+	# Stopped and sent to the background again: no more redraws.
+	kill -TSTP "$zpid"
+	wait_for grep -q 'Stopped' "$T/tty"
+	wait_for grep -q 'fifo" &' "$T/tty"
+	n=$(lines "$T/tty" 'zcp: 100000 bytes')
+	sleep 0.5
+	[ "$(lines "$T/tty" 'zcp: 100000 bytes')" -eq "$n" ]
+	tail -c 100000 "$T/src" >&7
+	exec 7>&-
+	wait "$pid"
+	cmp "$T/src" "$T/dst"
+	grep -q 'zcp: 200000 bytes (200 kB, 195 KiB) copied' "$T/tty"
+	# The line left on the terminal is no longer where the cursor is:
+	# it is not erased, which would blank the shell's line instead.
+	run -1 grep -aq $'\r   *\rzcp: 200000 bytes' "$T/tty"
+}
+
+at_least_lines() { [ "$(lines "$1" "$2")" -ge "$3" ]; }
+
+@test "--progress=always in a background job on a terminal set to tostop stops the job, as any write there would" {
+	command -v script >/dev/null || skip "script (util-linux) is not installed"
+	mkdata "$T/src" 100000
+	mkfifo "$T/fifo"
+	timeout 20 script -qfec "bash -c 'stty tostop; set -m
+		\"$ZCP\" --progress=always - \"$T/dst\" < \"$T/fifo\" &
+		echo \$! > \"$T/pid\"
+		while [ ! -e \"$T/end\" ]; do sleep 0.05; done'" /dev/null \
+		< /dev/null > "$T/tty" 3>&- &
+	pid=$!
+	exec 7>"$T/fifo"
+	head -c 100000 "$T/src" >&7
+	wait_for size_is "$T/dst" 100000
+	wait_for test -s "$T/pid"
+	zpid=$(cat "$T/pid")
+	# Stopped by SIGTTOU at its first line, which was not written.
+	wait_for stopped "$zpid"
+	sleep 0.3
+	stopped "$zpid"
+	[ "$(lines "$T/tty" 'zcp: ')" -eq 0 ]
+	kill -KILL "$zpid"
+	touch "$T/end"
+	exec 7>&-
+	wait "$pid"
+	cmp "$T/src" "$T/dst"
+}
+
+stopped() { [ "$(cut -d ' ' -f 3 "/proc/$1/stat")" = T ]; }
 
 @test "--progress on a narrow terminal: the live line fits, so a redraw never wraps and scrolls" {
 	command -v script >/dev/null || skip "script (util-linux) is not installed"
