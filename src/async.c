@@ -284,10 +284,13 @@ int async_check(const struct copy *c, enum side *side, const char **why)
 	    !dio_takes(c->src->fd, 0, why))
 		return direct_refused(why);
 	*side = SIDE_WRITE;
-	if (!positional(d->kind))
+	/* Appending, DST is written buffered (see side_init): not asked. */
+	if (!positional(d->kind) || d->append)
 		return 0;
-	if (d->fd >= 0)
-		ok = dio_takes(d->fd, 1, why);
+	if (d->type == EP_FD || d->type == EP_STDIO)
+		/* Handed over and open: asked before --seek moves it. */
+		ok = dio_takes(d->type == EP_FD ? d->fdnum : STDOUT_FILENO,
+			       1, why);
 	else if (d->type == EP_PATH && d->st.st_mode == 0) {
 		ok = !dio_refused_in_dir(d->path);
 		*why = "the file system refuses O_DIRECT";

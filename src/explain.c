@@ -187,10 +187,13 @@ static void text(const struct options *o, const struct copy *c)
 			       " would stop with a usage error.\n",
 			       o->method->name, why ? why : "");
 	}
-	if (kernel_refuses(o, c, &side, &why))
-		printf("A copy would fail: %s %s: %s.\n",
-		       side == SIDE_READ ? "read" : "write",
-		       side == SIDE_READ ? o->src.text : o->dst.text, why);
+	if (kernel_refuses(o, c, &side, &why)) {
+		printf("A copy would fail: %s ",
+		       side == SIDE_READ ? "read" : "write");
+		report_escaped(stdout,
+			       side == SIDE_READ ? o->src.text : o->dst.text);
+		printf(": %s.\n", why);
+	}
 	if (!first)
 		return;
 	printf("auto would use %s, the first method in zcp's order that serves"

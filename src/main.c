@@ -391,7 +391,9 @@ static void check_kernel(void)
 			break;
 	if (!*m || !(*m)->check || (*m)->check(&cp, &side, &why) == 0)
 		return;
+	/* Reported as a refusal met once the method has started is. */
 	running = *m;
+	cp.bsize = opt.bsize ? opt.bsize : method_bsize(*m, &cp);
 	io_set_message(why);
 	errno = EINVAL;
 	fail(side);

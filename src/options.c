@@ -523,8 +523,9 @@ void options_parse(struct options *o, int argc, char **argv)
 		usage_error("--bench and --explain cannot be used together");
 	if (o->bench && (o->append || o->seek_set))
 		usage_error("--bench cannot be used with --append or --seek");
-	/* Direct I/O asked for and not had would pass unseen; a queue
-	 * depth has nothing to change in a method without a queue. */
+	/* Direct I/O asked for and not had would pass unseen. -d and
+	 * --no-direct ask for nothing such a method would not give:
+	 * taken, and changing nothing. */
 	if (o->method && !o->method->queued && o->direct == 1)
 		usage_error("--direct is for aio and io_uring: method %s does"
 			    " not take it", o->method->name);

@@ -259,11 +259,49 @@ direct_here() {
 			assert_failure 1
 			[ "${stderr_lines[1]}" = "zcp: write $T/mnt/dst: the file system refuses O_DIRECT (--direct)" ]
 			[ -z "$(ls -A "$T/mnt" | grep -vx src)" ]
+			# Asked before DST is opened for writing at all.
+			cp "$T/src" "$T/mnt/dst"
+			for dst in "$T/mnt/dst" "$T/mnt/new"; do
+				run strace -f -o "$T/trace" -e trace=open,openat \
+					"$ZCP" $named --direct "$T/src" "$dst"
+				assert_failure 1
+				! grep -E "\"$dst\", [^)]*O_(WRONLY|RDWR|CREAT)" "$T/trace" || false
+			done
+			rm -f "$T/mnt/dst"
+			# Handed over (fd:N): asked too, before --seek moves
+			# the caller's offset; and -v gives the block size, as
+			# for a path.
+			ran=${named:+$m}
+			echo kept > "$T/mnt/h"
+			run --separate-stderr bash -c 'exec 5<>"$1"; shift
+				"$@" || echo "status $?"
+				grep "^pos:" /proc/$$/fdinfo/5' sh "$T/mnt/h" \
+				"$ZCP" -v $named --direct --seek=3 "$T/src" fd:5
+			assert_output "status 1
+pos:	0"
+			[ "${stderr_lines[3]}" = "zcp: write fd:5: the file system refuses O_DIRECT (--direct)" ]
+			[[ "${stderr_lines[0]}" == "zcp: method ${ran:-io_uring}, file to file, block size 1048576" ]]
+			[ "$(cat "$T/mnt/h")" = kept ]
+			run --separate-stderr "$ZCP" -v $named --direct "$T/src" "$T/mnt/dst"
+			assert_failure 1
+			[[ "${stderr_lines[0]}" == "zcp: method ${ran:-io_uring}, file to file, block size 1048576" ]]
+			# Appending, DST is written buffered: nothing to refuse.
+			echo old > "$T/mnt/dst"
+			run --separate-stderr "$ZCP" $named --direct --append "$T/src" "$T/mnt/dst"
+			assert_success
+			{ echo old; cat "$T/src"; } | cmp - "$T/mnt/dst"
+			rm -f "$T/mnt/dst" "$T/mnt/h"
 		done
 		# --explain says so, and where.
 		run --separate-stderr "$ZCP" --explain -m "$m" --direct "$T/mnt/src" "$T/dst"
 		assert_success
 		assert_line "A copy would fail: read $T/mnt/src: the file system refuses O_DIRECT (--direct)."
+		# With the operand's control characters escaped.
+		cp "$T/mnt/src" "$T/mnt/a"$'\n'b
+		run --separate-stderr "$ZCP" --explain -m "$m" --direct "$T/mnt/a"$'\n'b "$T/dst"
+		assert_success
+		assert_line "A copy would fail: read $T/mnt/a\\nb: the file system refuses O_DIRECT (--direct)."
+		rm "$T/mnt/a"$'\n'b
 		run --separate-stderr "$ZCP" --explain --json --direct "$T/src" "$T/mnt/dst"
 		assert_success
 		[ "$(json "$output" '[.auto, .would_fail.side, .would_fail.operand, .would_fail.message]')" = \
