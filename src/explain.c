@@ -50,6 +50,10 @@ static int serves(const struct method *m, const struct copy *c,
 	*why = no_copy(c);
 	if (*why)
 		return 0;
+	if (c->direct == 1 && !m->queued) {
+		*why = "does not take --direct (a usage error)";
+		return 0;
+	}
 	return !m->supports || m->supports(c, why);
 }
 
@@ -163,6 +167,8 @@ static void text(const struct options *o, const struct copy *c)
 	for (m = plan_order(c); *m; m++)
 		if (serves(*m, c, &why))
 			printf("  %-16s %s\n", (*m)->name, (*m)->summary);
+	if (!first)
+		printf("  none: a copy would stop with a usage error\n");
 	for (m = methods; *m; m++)
 		if (!in_plan(c, *m) && serves(*m, c, &why)) {
 			if (n++ == 0)

@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "async.h"
 #include "bench.h"
 #include "endpoint.h"
 #include "explain.h"
@@ -366,6 +367,15 @@ static void check_method(void)
 {
 	const char *why = "";
 
+	/* auto with --direct: direct I/O or none (see plan_order). */
+	if (!opt.method && opt.direct == 1 && !async_supports(&cp, &why)) {
+		cleanup();
+		usage_error("--direct is for aio and io_uring, which cannot"
+			    " copy from %s to %s: they need a regular file"
+			    " or block device on one side",
+			    endpoint_kind_name(opt.src.kind),
+			    endpoint_kind_name(opt.dst.kind));
+	}
 	if (opt.method && opt.method->supports &&
 	    !opt.method->supports(&cp, &why)) {
 		cleanup();
@@ -445,7 +455,7 @@ static void check_early_src(void)
 	enum endpoint_kind dst_kind = opt.dst.kind;
 	struct stat st;
 
-	if (!opt.method || opt.explain || opt.bench ||
+	if ((!opt.method && opt.direct != 1) || opt.explain || opt.bench ||
 	    opt.src.type == EP_STDIO || opt.src.type == EP_FD)
 		return;
 	if (opt.src.type == EP_PATH) {
@@ -608,7 +618,12 @@ static const struct method *run_copy(void)
 		}
 		method_pass(&cp, *m, cp.fallback_errno, NULL);
 	}
-	errno = ENOSYS;	/* not reached: rw serves every pair */
+	/* Reached with --direct only: rw serves every other pair. */
+	running = NULL;
+	cp.inflight = 0;
+	io_set_message("the kernel refused io_uring and aio, and --direct"
+		       " asks for one of them");
+	errno = cp.fallback_errno ? cp.fallback_errno : ENOSYS;
 	fail(SIDE_NONE);
 }
 

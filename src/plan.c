@@ -84,10 +84,11 @@ static enum class classify(enum endpoint_kind k, int src)
 	}
 }
 
-/* Asked for direct I/O, auto goes asynchronous where a file is on
- * either side; in the page cache copy_file_range and splice are faster. */
+/* Asked for direct I/O, auto goes asynchronous, which needs a file on
+ * either side: direct I/O or none, as a named method (in the page cache
+ * copy_file_range and splice are faster). */
 static const struct method *const direct_order[] = {
-	&method_io_uring, &method_aio, RW, NULL,
+	&method_io_uring, &method_aio, NULL,
 };
 
 const struct method *const *plan_order(const struct copy *c)

@@ -417,7 +417,7 @@ pos:	0"
 	done
 }
 
-@test "usage errors: --queue-depth, --flags, and --direct with a method that does not take it" {
+@test "usage errors: --queue-depth, --flags, and --direct with a method that does not take it, or with auto and no file side" {
 	mkdata "$T/src" 10
 	for d in 0 1025 x 8k -1 ''; do
 		run "$ZCP" -m aio --queue-depth="$d" "$T/src" "$T/dst"
@@ -448,6 +448,16 @@ pos:	0"
 		cmp "$T/src" "$T/dst"
 		rm "$T/dst"
 	done
+	# auto with --direct: aio or io_uring, which need a file on one
+	# side; a FIFO SRC is known by its path, and not opened.
+	mkfifo "$T/fifo"
+	run timeout 10 "$ZCP" --direct "$T/fifo" /dev/null
+	assert_failure 2
+	assert_output --partial "zcp: --direct is for aio and io_uring, which cannot copy from pipe to character device: they need a regular file or block device on one side"
+	run --separate-stderr sh -c 'echo x | "$1" --explain --direct - /dev/null' sh "$ZCP"
+	assert_success
+	assert_line "  none: a copy would stop with a usage error"
+	assert_line "  rw               does not take --direct (a usage error)"
 	[ ! -e "$T/dst" ]
 }
 
@@ -466,16 +476,24 @@ pos:	0"
 	assert_output --partial "zcp: method aio: the kernel refused it: Resource temporarily unavailable"
 }
 
-@test "the kernel refuses the first requests: a named method fails with DST as it was, auto passes over it" {
+@test "the kernel refuses the first requests: a named method fails with DST as it was, auto passes over it, but not to buffered I/O with --direct" {
 	mkdata "$T/src" 300000
 	echo "kept" > "$T/dst"
 	run strace -o /dev/null -e inject=io_submit:error=EINVAL:when=1 "$ZCP" -m aio "$T/src" "$T/dst"
 	assert_failure 1
 	assert_output --partial "zcp: method aio: the kernel refused it: Invalid argument"
 	[ "$(cat "$T/dst")" = kept ]
+	# auto with --direct passes over each, and then has nothing left:
+	# direct I/O or none, DST as it was.
 	run strace -o /dev/null -e inject=io_uring_setup:error=ENOSYS -e inject=io_submit:error=EINVAL:when=1 "$ZCP" -v --direct "$T/src" "$T/dst"
-	assert_success
+	assert_failure 1
+	assert_output --partial "io_uring passed over: the kernel refused it: Function not implemented"
 	assert_output --partial "aio passed over: the kernel refused it: Invalid argument"
+	assert_output --partial "zcp: method auto: the kernel refused io_uring and aio, and --direct asks for one of them"
+	[ "$(cat "$T/dst")" = kept ]
+	run strace -o /dev/null -e inject=io_uring_setup:error=ENOSYS "$ZCP" -v --direct "$T/src" "$T/dst"
+	assert_success
+	assert_output --partial "zcp: method aio,"
 	cmp "$T/src" "$T/dst"
 	# A /proc file takes no aio requests at all.
 	rm -f "$T/dst"

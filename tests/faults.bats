@@ -304,8 +304,12 @@ fallback() {
 		[[ "$stderr" == *"method rw"* ]]
 		fallback io_uring_setup:error=$err -- --direct $OPTS
 		[[ "$stderr" == *"method aio"* ]]
-		fallback io_uring_setup:error=$err io_setup:error=$err -- --direct $OPTS
-		[[ "$stderr" == *"method rw"* ]]
+		# With --direct, not on to buffered I/O: DST not created.
+		rm -f "$T/dst"
+		traced "$T/trace" -e inject=io_uring_setup:error=$err -e inject=io_setup:error=$err -- --direct $OPTS "$T/src" "$T/dst"
+		assert_failure 1
+		[[ "$stderr" == *"zcp: method auto: the kernel refused io_uring and aio, and --direct asks for one of them" ]]
+		[ ! -e "$T/dst" ]
 	done
 }
 
