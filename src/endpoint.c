@@ -28,7 +28,6 @@
 
 #include "endpoint.h"
 #include "io.h"
-#include "report.h"
 
 /* Prefixes match in any case, as socat's do (TCP:host:port). */
 static int has_prefix(const char *s, const char *p, const char **rest)
@@ -533,7 +532,7 @@ static int is_closed(int fd)
 	return fcntl(fd, F_GETFD) < 0 && errno == EBADF;
 }
 
-void endpoint_guard(struct endpoint *src, struct endpoint *dst)
+int endpoint_guard(struct endpoint *src, struct endpoint *dst)
 {
 	if (src->type == EP_FD)
 		src->fd_was_closed = is_closed(src->fdnum);
@@ -556,9 +555,7 @@ void endpoint_guard(struct endpoint *src, struct endpoint *dst)
 		else if (n >= 0)
 			close(n);
 	}
-	/* --explain prints to stdout: through the stand-in. */
-	if (stdio_closed[STDOUT_FILENO])
-		report_stdout_closed();
+	return stdio_closed[STDOUT_FILENO];
 }
 
 static int check_access(int fd, int want_write)

@@ -88,9 +88,9 @@ const char *endpoint_kind_name(enum endpoint_kind k);
  * reaches, so that no descriptor zcp or a library opens takes its
  * place and /dev/stdout names nothing, and notes an fd:N
  * operand whose N is closed: "-" and fd:N still see such a descriptor as
- * closed, whatever zcp opens there later; a closed stdout is told to
- * report_stdout_closed. Call before opening anything. */
-void endpoint_guard(struct endpoint *src, struct endpoint *dst);
+ * closed, whatever zcp opens there later. Call before opening
+ * anything. Returns 1 when stdout was closed, else 0. */
+int endpoint_guard(struct endpoint *src, struct endpoint *dst);
 
 /* Removes a DST file that zcp created, if the path still names it. */
 void endpoint_uncreate(struct endpoint *e);

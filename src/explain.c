@@ -86,6 +86,19 @@ static int kernel_refuses(const struct options *o, const struct copy *c,
 	return m->check(c, side, why) < 0;
 }
 
+/* Where a copy would fail, for --json: no method can copy the pair, or
+ * the one that would run is refused. 1 with *side and *why, or 0. */
+static int would_fail(const struct options *o, const struct copy *c,
+		      enum side *side, const char **why)
+{
+	*why = no_copy(c);
+	if (*why) {
+		*side = c->src->kind == KIND_DIR ? SIDE_READ : SIDE_WRITE;
+		return 1;
+	}
+	return kernel_refuses(o, c, side, why);
+}
+
 static int in_plan(const struct copy *c, const struct method *x)
 {
 	for (const struct method *const *m = plan_order(c); *m; m++)
@@ -253,7 +266,7 @@ static void json(const struct options *o, const struct copy *c,
 	printf("],\"auto\":");
 	stats_json_string(stdout, first ? first->name : NULL);
 	printf(",\"would_fail\":");
-	if (!e && kernel_refuses(o, c, &side, &why)) {
+	if (!e && would_fail(o, c, &side, &why)) {
 		printf("{\"side\":");
 		stats_json_string(stdout, side == SIDE_READ ? "read" : "write");
 		printf(",\"operand\":");

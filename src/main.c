@@ -650,7 +650,10 @@ int main(int argc, char **argv)
 	double secs;
 
 	options_parse(&opt, argc, argv);
-	endpoint_guard(&opt.src, &opt.dst);
+	/* --explain prints to stdout, closed or not: through the stand-in,
+	 * whose write error is told as the closed descriptor's. */
+	if (endpoint_guard(&opt.src, &opt.dst))
+		report_stdout_closed();
 	progress_init(opt.progress);
 	signals_init();
 	if (opt.bench)

@@ -64,6 +64,10 @@ teardown() {
 	if [ -n "${shm:-}" ]; then
 		rm -rf "$shm"
 	fi
+	# A file system a test mounted, left mounted by a failed assertion.
+	if [ -n "${T:-}" ] && mountpoint -q "$T/mnt" 2>/dev/null; then
+		umount "$T/mnt"
+	fi
 }
 
 OFF_MAX=9223372036854775807

@@ -332,8 +332,8 @@ print(subprocess.run(sys.argv[2:], stdout=w, preexec_fn=pre).returncode)' "$@"
 	refute_output --partial "auto would use"
 	run --separate-stderr "$ZCP" --explain --json "$T/src" "$T/sock"
 	assert_success
-	[ "$(json "$output" '[.auto, ([.methods[] | select(.serves)] | length), .methods[0].reason]')" = \
-		"[null,0,\"$msg\"]" ]
+	[ "$(json "$output" '[.auto, ([.methods[] | select(.serves)] | length), .methods[0].reason, .would_fail.side, .would_fail.message]')" = \
+		"[null,0,\"$msg\",\"write\",\"$msg\"]" ]
 	# And the copy fails as the plan says.
 	run --separate-stderr "$ZCP" "$T/src" "$T/sock"
 	assert_failure 1
@@ -350,8 +350,8 @@ print(subprocess.run(sys.argv[2:], stdout=w, preexec_fn=pre).returncode)' "$@"
 	refute_output --partial "auto would use"
 	run --separate-stderr "$ZCP" --explain --json "$T/src" "$T/d"
 	assert_success
-	[ "$(json "$output" '[.dst.kind, .auto, ([.methods[] | select(.serves)] | length), .methods[0].reason]')" = \
-		'["directory",null,0,"zcp copies into a file, not into a directory"]' ]
+	[ "$(json "$output" '[.dst.kind, .auto, ([.methods[] | select(.serves)] | length), .methods[0].reason, .would_fail.side, .would_fail.operand]')" = \
+		"[\"directory\",null,0,\"zcp copies into a file, not into a directory\",\"write\",\"$T/d\"]" ]
 	# And the copy fails as the plan says.
 	run --separate-stderr "$ZCP" --json "$T/src" "$T/d"
 	assert_failure 1
@@ -527,7 +527,7 @@ as_nobody() {
 # of the test holds; $pid is zcp's, stderr goes to $T/err.
 start_slow() {
 	mkfifo "$T/fifo"
-	"$@" < "$T/fifo" 2>"$T/err" &
+	"$@" < "$T/fifo" 2>"$T/err" 3>&- &
 	pid=$!
 	exec 7>"$T/fifo"
 	wait_for pgrep -P "$pid" >/dev/null
