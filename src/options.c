@@ -157,11 +157,10 @@ static void help(void)
 	exit(report_close_stdout());
 }
 
-/* What the user typed is quoted back with its control characters shown
- * as \n, \t and \xHH, as a runtime error shows an operand: a newline
- * or a terminal escape sequence in an operand or an option's argument
- * can neither split the message nor reach the terminal. (Backslashes
- * are left as they are: the messages' own text has "\x%02x".) */
+/* What the user typed is quoted back escaped, as a runtime error shows
+ * an operand (report_escaped): a newline or a terminal escape sequence
+ * in an operand or an option's argument can neither split the message
+ * nor reach the terminal. */
 void usage_error(const char *fmt, ...)
 {
 	va_list ap;
@@ -172,18 +171,7 @@ void usage_error(const char *fmt, ...)
 	n = vasprintf(&msg, fmt, ap);
 	va_end(ap);
 	fputs("zcp: ", stderr);
-	for (const char *p = n < 0 ? "usage error" : msg; *p; p++) {
-		unsigned char ch = (unsigned char)*p;
-
-		if (ch == '\n')
-			fputs("\\n", stderr);
-		else if (ch == '\t')
-			fputs("\\t", stderr);
-		else if (ch < 0x20 || ch == 0x7f)
-			fprintf(stderr, "\\x%02x", ch);
-		else
-			fputc(ch, stderr);
-	}
+	report_escaped(stderr, n < 0 ? "usage error" : msg);
 	fputs("\nTry 'zcp --help' for more information.\n", stderr);
 	if (n >= 0)
 		free(msg);
@@ -413,11 +401,8 @@ static void __attribute__((noreturn)) bad_option(int c, const char *arg)
 	if (optopt && l && l->has_arg == no_argument)
 		usage_error("option '--%s' doesn't allow an argument", l->name);
 	/* A character in a cluster of short options. */
-	if (optopt > ' ' && optopt < 0x7f)
-		usage_error("invalid option -- '%c'", optopt);
 	if (optopt)
-		usage_error("invalid option -- '\\x%02x'",
-			    (unsigned)(unsigned char)optopt);
+		usage_error("invalid option -- '%c'", optopt);
 	/* An unknown long option, or an ambiguous abbreviation of one. */
 	if (strncmp(arg, "--", 2) != 0)
 		usage_error("unknown option '%s'", arg);
