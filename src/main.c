@@ -132,9 +132,14 @@ static void __attribute__((noreturn)) fail(enum side side)
 	else if (prealloc_size >= 0)
 		(void)!ftruncate(opt.dst.fd, prealloc_size);
 	if (side == SIDE_WRITE && err == EPIPE && !sigpipe_ignored &&
-	    opt.dst.kind == KIND_PIPE) {
+	    (opt.dst.kind == KIND_PIPE ||
+	     (opt.dst.kind == KIND_SOCKET && (opt.dst.type == EP_STDIO ||
+					       opt.dst.type == EP_FD)))) {
 		/* Like cat: a reader that went away ends us by SIGPIPE,
-		 * quietly unless --json asked for a report whatever comes. */
+		 * quietly unless --json asked for a report whatever comes;
+		 * through a pipe, or a socket handed over as a pipe would be
+		 * (a socketpair for stdout). A peer of tcp: or unix: that
+		 * zcp reached itself is a write error. */
 		sig = e.sig = SIGPIPE;
 		if (!opt.json) {
 			cleanup();

@@ -214,6 +214,26 @@ fails_with() {
 	done
 }
 
+@test "a reader on a socket handed as stdout that goes away ends zcp quietly too, as it does cat" {
+	mkdata "$T/src" 5000000
+	for m in $(methods) auto; do
+		serves "$m" file socket || continue
+		# stdout one end of a socketpair whose reader takes 10 bytes
+		# and closes; status -13: death by SIGPIPE.
+		run --separate-stderr timeout 20 python3 -c '
+import socket, subprocess, sys
+a, b = socket.socketpair()
+p = subprocess.Popen(sys.argv[1:], stdout=a)
+a.close()
+got = b.recv(10)
+b.close()
+print(p.wait(), len(got))' "$ZCP" -m "$m" "$T/src" -
+		echo "$m: $output; $stderr"
+		[ "$output" = "-13 10" ]
+		[ -z "$stderr" ]
+	done
+}
+
 @test "a reader that goes away with SIGPIPE ignored is a write error" {
 	mkdata "$T/src" 5000000
 	run bash -c "trap '' PIPE; '$ZCP' '$T/src' - 2>'$T/err' | head -c 10 >/dev/null; exit \${PIPESTATUS[0]}"
