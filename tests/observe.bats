@@ -265,25 +265,16 @@ can_serve() {
 	[ "$(json "$output" '.error')" = null ]
 }
 
-@test "--explain reports a failed write to stdout" {
+@test "--explain reports a failed write to stdout: full, or closed (Bad file descriptor, as --help gives)" {
 	mkdata "$T/src" 100
-	for json in "" --json; do
-		run --separate-stderr sh -c '"$ZCP" --explain $1 "$2" "$3" > /dev/full' \
-			sh "$json" "$T/src" "$T/dst"
-		assert_failure 1
-		assert_equal "$stderr" "zcp: write error: No space left on device"
-		[ ! -e "$T/dst" ]
-	done
-}
-
-@test "--explain with stdout closed: a write error, Bad file descriptor, as --help gives" {
-	mkdata "$T/src" 100
-	for json in "" --json; do
-		run --separate-stderr sh -c '"$ZCP" --explain $1 "$2" "$3" >&-' \
-			sh "$json" "$T/src" "$T/dst"
-		assert_failure 1
-		assert_equal "$stderr" "zcp: write error: Bad file descriptor"
-		[ ! -e "$T/dst" ]
+	for to in "> /dev/full:No space left on device" ">&-:Bad file descriptor"; do
+		for json in "" --json; do
+			run --separate-stderr sh -c '"$ZCP" --explain $1 "$2" "$3" '"${to%%:*}" \
+				sh "$json" "$T/src" "$T/dst"
+			assert_failure 1
+			assert_equal "$stderr" "zcp: write error: ${to#*:}"
+			[ ! -e "$T/dst" ]
+		done
 	done
 	# The plan of a SRC that cannot be opened, in JSON, goes to stdout too.
 	run --separate-stderr sh -c '"$ZCP" --explain --json "$1" "$2" >&-' \
@@ -321,19 +312,26 @@ print(subprocess.run(sys.argv[2:], stdout=w, preexec_fn=pre).returncode)' "$@"
 	[ ! -e "$T/dst" ]
 }
 
+# explain_fails DST KIND MSG: --explain of $T/src to DST, in text and in
+# JSON, says DST is KIND and a copy would fail writing it, with MSG, and
+# no method serves the pair.
+explain_fails() {
+	run --separate-stderr "$ZCP" --explain "$T/src" "$1"
+	assert_success
+	assert_line "DST $1: $2"
+	assert_line "A copy would fail: $3."
+	refute_output --partial "auto would use"
+	run --separate-stderr "$ZCP" --explain --json "$T/src" "$1"
+	assert_success
+	[ "$(json "$output" '[.dst.kind, .auto, ([.methods[] | select(.serves)] | length), .methods[0].reason, .would_fail.side, .would_fail.operand, .would_fail.message]')" = \
+		"[\"$2\",null,0,\"$3\",\"write\",\"$1\",\"$3\"]" ]
+}
+
 @test "--explain: a Unix socket's path as DST is one a copy could not open" {
 	mkdata "$T/src" 100
 	python3 -c 'import socket, sys; socket.socket(socket.AF_UNIX).bind(sys.argv[1])' "$T/sock"
 	msg="a Unix socket, which open(2) refuses: unix:PATH connects to it"
-	run --separate-stderr "$ZCP" --explain "$T/src" "$T/sock"
-	assert_success
-	assert_line "DST $T/sock: socket"
-	assert_line "A copy would fail: $msg."
-	refute_output --partial "auto would use"
-	run --separate-stderr "$ZCP" --explain --json "$T/src" "$T/sock"
-	assert_success
-	[ "$(json "$output" '[.auto, ([.methods[] | select(.serves)] | length), .methods[0].reason, .would_fail.side, .would_fail.message]')" = \
-		"[null,0,\"$msg\",\"write\",\"$msg\"]" ]
+	explain_fails "$T/sock" socket "$msg"
 	# And the copy fails as the plan says.
 	run --separate-stderr "$ZCP" "$T/src" "$T/sock"
 	assert_failure 1
@@ -343,15 +341,7 @@ print(subprocess.run(sys.argv[2:], stdout=w, preexec_fn=pre).returncode)' "$@"
 @test "a directory DST is a directory: zcp copies into a file" {
 	mkdata "$T/src" 100
 	mkdir "$T/d"
-	run --separate-stderr "$ZCP" --explain "$T/src" "$T/d"
-	assert_success
-	assert_line "DST $T/d: directory"
-	assert_line "A copy would fail: zcp copies into a file, not into a directory."
-	refute_output --partial "auto would use"
-	run --separate-stderr "$ZCP" --explain --json "$T/src" "$T/d"
-	assert_success
-	[ "$(json "$output" '[.dst.kind, .auto, ([.methods[] | select(.serves)] | length), .methods[0].reason, .would_fail.side, .would_fail.operand]')" = \
-		"[\"directory\",null,0,\"zcp copies into a file, not into a directory\",\"write\",\"$T/d\"]" ]
+	explain_fails "$T/d" directory "zcp copies into a file, not into a directory"
 	# And the copy fails as the plan says.
 	run --separate-stderr "$ZCP" --json "$T/src" "$T/d"
 	assert_failure 1
