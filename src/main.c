@@ -448,11 +448,11 @@ static void check_seek(void)
 }
 
 /* A socket SRC is known to be one before it is opened, and a path by
- * what stat(2) says of it: a named method that cannot serve the pair is
- * a usage error before SRC is opened, a peer accepted or a FIFO's
- * writer waited for. A terminal shows only once open (to stat a
- * character device), and --direct's test of SRC needs it open: those
- * are checked again then. A file, device or DST kind learnt here is
+ * what stat(2) says of it: a named method (or auto with --direct) that
+ * cannot serve the pair is a usage error before SRC is opened, a peer
+ * accepted or a FIFO's writer waited for. A terminal shows only once
+ * open (to stat a character device): checked again then, as is every
+ * handed SRC. A file, device or DST kind learnt here is
  * forgotten again, so that a SRC that cannot be opened is reported as
  * one that was never looked at. */
 static void check_early_src(void)
