@@ -153,7 +153,8 @@ static void help(void)
 "Exit status: 0 when every byte was copied, 1 on a runtime error (after\n"
 "the report), 2 on a usage error (before anything is opened). SIGINT,\n"
 "SIGTERM and SIGHUP end zcp by that signal once the report is printed;\n"
-"a reader of a pipe DST that goes away ends it by SIGPIPE, quietly.\n");
+"a reader of a pipe DST (or of a socket handed over as - or fd:N) that\n"
+"goes away ends it by SIGPIPE, quietly.\n");
 	exit(report_close_stdout());
 }
 
