@@ -131,15 +131,19 @@ static void __attribute__((noreturn)) fail(enum side side)
 		(void)!ftruncate(opt.dst.fd, cp.done);
 	else if (prealloc_size >= 0)
 		(void)!ftruncate(opt.dst.fd, prealloc_size);
-	if (side == SIDE_WRITE && err == EPIPE && !sigpipe_ignored &&
-	    (opt.dst.kind == KIND_PIPE ||
+	if (side == SIDE_WRITE && !sigpipe_ignored &&
+	    ((opt.dst.kind == KIND_PIPE && err == EPIPE) ||
 	     (opt.dst.kind == KIND_SOCKET && (opt.dst.type == EP_STDIO ||
-					       opt.dst.type == EP_FD)))) {
+					       opt.dst.type == EP_FD) &&
+	      (err == EPIPE || err == ECONNRESET)))) {
 		/* Like cat: a reader that went away ends us by SIGPIPE,
 		 * quietly unless --json asked for a report whatever comes;
 		 * through a pipe, or a socket handed over as a pipe would be
-		 * (a socketpair for stdout). A peer of tcp: or unix: that
-		 * zcp reached itself is a write error. */
+		 * (a socketpair for stdout). A reader that closes a socket
+		 * with bytes unread gives a write blocked at that moment
+		 * ECONNRESET, the next one EPIPE: which one comes is a race,
+		 * so both mean the reader went away. A peer of tcp: or
+		 * unix: that zcp reached itself is a write error. */
 		sig = e.sig = SIGPIPE;
 		if (!opt.json) {
 			cleanup();
