@@ -78,8 +78,9 @@ fuzz: deps-fuzz $(addprefix $(FUZZ_DIR)/fuzz_,$(FUZZ_TARGETS))
 demo: deps-demo zcp
 	scripts/demo
 
-deps-%:
-	@scripts/deps $*
+# Explicit targets: make looks for no pattern rule for a .PHONY target.
+deps-check deps-demo deps-man deps-deb deps-fuzz:
+	@scripts/deps $(@:deps-%=%)
 
 install: zcp
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 \
