@@ -83,9 +83,18 @@ static unsigned more_flag(const struct copy *c, off_t after, int src_has_more)
 
 /* Which side a failed splice between a pipe and something else failed
  * on: a pipe itself fails only when its reader is gone (EPIPE), so the
- * other end is to blame for the rest. */
+ * other end is to blame for the rest. A stop signal (EINTR) is put on
+ * the side the call was waiting on, as rw's separate read and write
+ * put it: SRC while it had nothing to read, else DST. */
 static enum side direct_side(const struct copy *c, int err)
 {
+	if (err == EINTR) {
+		struct pollfd in = { .fd = c->in, .events = POLLIN };
+		int ready = poll(&in, 1, 0) > 0;
+
+		errno = err;
+		return ready ? SIDE_WRITE : SIDE_READ;
+	}
 	if (err == EPIPE && c->dst->kind == KIND_PIPE)
 		return SIDE_WRITE;
 	if (c->src->kind == KIND_PIPE && c->dst->kind != KIND_PIPE)

@@ -82,6 +82,42 @@ can_serve() {
 	[ ! -e "$T/dst" ]
 }
 
+# moved_from PID FD: true once the descriptor FD of PID has moved past 0.
+moved_from() {
+	awk '$1 == "pos:" { exit !($2 > 0) }' "/proc/$1/fdinfo/$2"
+}
+
+@test "--json: a stop signal is put on the side the copy was waiting on" {
+	mkdata "$T/src" 8000000
+	mkfifo "$T/in" "$T/out"
+	for m in rw splice; do
+		# SRC a pipe with nothing in it: waiting to read.
+		timeout 20 "$ZCP" --json -m "$m" - "$T/dst" <"$T/in" 2>"$T/err" 3>&- &
+		pid=$!
+		exec 5>"$T/in"
+		wait_for pgrep -P "$pid" >/dev/null
+		sleep 0.3
+		kill -TERM "$(pgrep -P "$pid")"
+		wait "$pid" || true
+		exec 5>&-
+		echo "$m read: $(< "$T/err")"
+		[ "$(json "$(< "$T/err")" '[.error.side, .error.operand, .error.signal]')" = '["read","-",15]' ]
+		# DST a pipe that nobody reads: waiting to write.
+		timeout 20 "$ZCP" --json -m "$m" fd:4 - 4<"$T/src" >"$T/out" 2>"$T/err" 3>&- &
+		pid=$!
+		exec 5<"$T/out"
+		wait_for pgrep -P "$pid" >/dev/null
+		zpid=$(pgrep -P "$pid")
+		wait_for moved_from "$zpid" 4
+		sleep 0.3
+		kill -TERM "$zpid"
+		wait "$pid" || true
+		exec 5<&-
+		echo "$m write: $(< "$T/err")"
+		[ "$(json "$(< "$T/err")" '[.error.side, .error.operand, .error.signal]')" = '["write","-",15]' ]
+	done
+}
+
 @test "--json: an endpoint never opened has kind null, or socket by its address" {
 	run --separate-stderr "$ZCP" --json "$T/missing" /dev/null
 	assert_failure 1
