@@ -354,6 +354,30 @@ static int src_is_fifo(void)
 	       S_ISFIFO(st.st_mode);
 }
 
+/* While opening E waits on something outside zcp, SIGUSR1 and the
+ * live line say so, as dd answers SIGUSR1 while its open of a FIFO
+ * waits: a listener waits for its peer, a FIFO for its other end, a
+ * connection for the peer's answer. fifo: E is a path to a FIFO. */
+static void wait_begin(const struct endpoint *e, int fifo, int write)
+{
+	static char text[512];
+	const char *what = e->type == EP_TCP_LISTEN ||
+			   e->type == EP_UNIX_LISTEN ? "waiting for a peer on "
+			 : e->type == EP_TCP || e->type == EP_UNIX ? "connecting to "
+			 : !fifo ? NULL
+			 : write ? "waiting for a reader to open "
+				 : "waiting for a writer to open ";
+	FILE *f;
+
+	/* The last byte stays 0 however long the operand. */
+	if (!what || !(f = fmemopen(text, sizeof text - 1, "w")))
+		return;
+	fputs(what, f);
+	report_escaped(f, e->text);
+	if (fclose(f) == 0)
+		progress_wait(text);
+}
+
 static void open_endpoints(void)
 {
 	/* No connection for a plan, and no wait for a FIFO's writer. */
@@ -362,7 +386,11 @@ static void open_endpoints(void)
 		probe_dst(&opt.dst);
 		return;
 	}
-	if (endpoint_open_src(&opt.src) < 0 || endpoint_classify(&opt.src) < 0)
+	wait_begin(&opt.src, src_is_fifo(), 0);
+	if (endpoint_open_src(&opt.src) < 0)
+		fail(SIDE_READ);
+	progress_stop();
+	if (endpoint_classify(&opt.src) < 0)
 		fail(SIDE_READ);
 	if (S_ISDIR(opt.src.st.st_mode)) {
 		errno = EISDIR;
@@ -509,9 +537,13 @@ static void check_handed_dst(void)
  * it would make sendfile and splice refuse them. */
 static void open_dst(void)
 {
+	wait_begin(&opt.dst, opt.dst.type == EP_PATH &&
+			     opt.dst.kind == KIND_PIPE, 1);
 	if (endpoint_open_dst(&opt.dst, opt.append &&
-			      opt.dst.kind == KIND_FILE) < 0 ||
-	    endpoint_classify(&opt.dst) < 0)
+			      opt.dst.kind == KIND_FILE) < 0)
+		fail(SIDE_WRITE);
+	progress_stop();
+	if (endpoint_classify(&opt.dst) < 0)
 		fail(SIDE_WRITE);
 	if (S_ISDIR(opt.dst.st.st_mode)) {
 		errno = EISDIR;

@@ -33,6 +33,7 @@ static const struct copy *copy;
 static off_t total;		/* bytes expected, -1: unknown */
 static struct timespec t0;
 static size_t drawn;		/* length of the live line on screen */
+static const char *waiting;	/* what opening an endpoint waits for */
 
 void progress_init(int mode)
 {
@@ -71,6 +72,12 @@ static double since(const struct timespec *a)
  * reading, as the report's do, and it moves no byte of the copy. */
 static size_t format(char *buf, size_t len, int shrt)
 {
+	if (waiting) {
+		int n = snprintf(buf, len, "zcp: 0 bytes copied, %.1f s, %s",
+				 since(&t0), waiting);
+
+		return n < 0 ? 0 : (size_t)n >= len ? len - 1 : (size_t)n;
+	}
 	/* The copying thread, its only writer, stores c->done with relaxed
 	 * atomic stores (io_count_add); this relaxed load sees some value
 	 * it stored, never a torn one, and a slightly stale byte count is
@@ -234,15 +241,10 @@ static void *run(void *arg)
 	return NULL;
 }
 
-void progress_start(const struct copy *c, const struct timespec *start)
+static void start_thread(void)
 {
 	sigset_t all, old, usr;
 
-	if (running || (!live && !usr1))
-		return;
-	copy = c;
-	total = endpoint_remaining(c->src, 0, c->count);
-	t0 = *start;
 	stopfd = eventfd(0, EFD_CLOEXEC);
 	if (stopfd < 0)
 		return;
@@ -266,6 +268,26 @@ void progress_start(const struct copy *c, const struct timespec *start)
 			close(sigfd);
 		stopfd = sigfd = -1;
 	}
+}
+
+void progress_wait(const char *what)
+{
+	if (running || (!live && !usr1))
+		return;
+	waiting = what;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	start_thread();
+}
+
+void progress_start(const struct copy *c, const struct timespec *start)
+{
+	if (running || (!live && !usr1))
+		return;
+	waiting = NULL;
+	copy = c;
+	total = endpoint_remaining(c->src, 0, c->count);
+	t0 = *start;
+	start_thread();
 }
 
 void progress_stop(void)

@@ -17,6 +17,12 @@ void progress_init(int mode);
  * seek is positioned; one that cannot may then be read up to --offset. */
 void progress_start(const struct copy *c, const struct timespec *start);
 
+/* Starts the thread while opening an endpoint waits for something
+ * outside zcp (a peer, a FIFO's other end): the lines say "0 bytes
+ * copied", the seconds waited so far, and what, as the text given
+ * (kept, not copied, until progress_stop). */
+void progress_wait(const char *what);
+
 /* Stops the thread and erases the live line on a terminal (ends it with
  * a newline elsewhere), so that the final report starts a clean line;
  * a line left behind when zcp went to the background stays. Does

@@ -609,6 +609,55 @@ start_slow() {
 	[ "${#lines[@]}" -eq 4 ]
 }
 
+# usr1_held PID: true once PID blocks SIGUSR1 (bit 10 of SigBlk), so
+# that the signal waits for zcp's progress thread instead of killing it.
+usr1_held() {
+	local mask
+	mask=$(awk '$1 == "SigBlk:" { print $2 }' "/proc/$1/status")
+	(( 0x$mask & 0x200 ))
+}
+
+@test "SIGUSR1 while zcp waits for a peer or a FIFO's other end: the line says what it waits for" {
+	mkdata "$T/src" 100000
+	mkfifo "$T/fifo"
+	# A listener waiting for its peer.
+	timeout 20 "$ZCP" tcp-listen:127.0.0.1:0 "$T/dst" 2>"$T/err" 3>&- &
+	pid=$!
+	port=$(wait_port "$T/err")
+	kill -USR1 "$(pgrep -P "$pid")"
+	wait_for grep -q '^zcp: 0 bytes copied, [0-9.]* s, waiting for a peer on tcp-listen:127.0.0.1:0$' "$T/err"
+	timeout 10 "$ZCP" -q "$T/src" "tcp:127.0.0.1:$port"
+	wait "$pid"
+	cmp "$T/src" "$T/dst"
+	# A FIFO as SRC waiting for its writer, and as DST for its reader.
+	for dir in src dst; do
+		rm -f "$T/dst"
+		if [ "$dir" = src ]; then
+			timeout 20 "$ZCP" "$T/fifo" "$T/dst" 2>"$T/err" 3>&- &
+			want="waiting for a writer to open $T/fifo"
+		else
+			timeout 20 "$ZCP" "$T/src" "$T/fifo" 2>"$T/err" 3>&- &
+			want="waiting for a reader to open $T/fifo"
+		fi
+		pid=$!
+		wait_for pgrep -P "$pid" >/dev/null
+		zpid=$(pgrep -P "$pid")
+		wait_for usr1_held "$zpid"
+		kill -USR1 "$zpid"
+		wait_for grep -q "^zcp: 0 bytes copied, [0-9.]* s, $want\$" "$T/err"
+		if [ "$dir" = src ]; then
+			cat "$T/src" > "$T/fifo"
+		else
+			cat "$T/fifo" > "$T/dst"
+		fi
+		wait "$pid"
+		cmp "$T/src" "$T/dst"
+		# The line, then the report: the copy's own time, not the wait's.
+		[ "$(wc -l < "$T/err")" -eq 2 ]
+		tail -n 1 "$T/err" | grep -q '^zcp: 100000 bytes (100 kB, 97.7 KiB) copied'
+	done
+}
+
 # usr1_says TEXT: sends zcp SIGUSR1, waits for the line it prints and
 # says whether that line has TEXT.
 usr1_says() {
