@@ -216,9 +216,16 @@ run_all() {
 @test "the time reported, and the progress line's, count reading away an offset from a pipe" {
 	mkdata "$T/src" 100
 	# The copy then waits 1 s for end of file: the progress line draws.
+	# The first pause starts once zcp has read the 60 bytes (the pipe
+	# is empty): zcp's clock, started before that read, then counts
+	# both pauses whole, however late zcp itself started.
+	drained='import array, fcntl, termios, time
+q = array.array("i", [0])
+while fcntl.ioctl(1, termios.FIONREAD, q) == 0 and q[0] > 0:
+    time.sleep(0.01)'
 	run --separate-stderr bash -c \
-		'{ head -c 60 "$1"; sleep 1; tail -c 40 "$1"; sleep 1; } | "$2" --json --progress=always --offset=80 - "$3"' \
-		sh "$T/src" "$ZCP" "$T/dst"
+		'{ head -c 60 "$1"; python3 -c "$4"; sleep 1; tail -c 40 "$1"; sleep 1; } | "$2" --json --progress=always --offset=80 - "$3"' \
+		sh "$T/src" "$ZCP" "$T/dst" "$drained"
 	assert_success
 	range "$T/src" 80 all | cmp - "$T/dst"
 	jq -e '.bytes == 20 and .seconds >= 1.9' <<< "${stderr##*$'\n'}"

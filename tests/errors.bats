@@ -263,7 +263,7 @@ print(p.wait(), len(got))' "$@"
 		( sleep 10; kill -9 "$pid" ) 2>/dev/null 3>&- &
 		exec 4>"$T/fifo"
 		printf 'abc' >&4
-		sleep 0.3
+		wait_for size_is "$T/dst" 3
 		kill -"$sig" "$pid"
 		st=0
 		wait "$pid" || st=$?
@@ -327,7 +327,13 @@ print(p.wait(), len(got))' "$@"
 		env --default-signal=INT,TERM "$ZCP" -m "$m" -b 4096 "$T/big" "$dst" 2>"$T/err" 3>&- &
 		pid=$!
 		( sleep 20; kill -9 "$pid" ) 2>/dev/null 3>&- &
+		# Once zcp handles SIGTERM (a sanitizer build on a loaded
+		# machine starts slowly) and has copied a while: a file DST
+		# then holds bytes, which a stop before the first would not
+		# leave (DST removed).
+		wait_for catches "$pid" TERM
 		sleep 0.5
+		[ "$dst" = /dev/null ] || wait_for test -s "$T/dst"
 		kill -TERM "$pid"
 		st=0
 		wait "$pid" || st=$?
@@ -348,7 +354,9 @@ print(p.wait(), len(got))' "$@"
 	pid=$!
 	exec 4>"$T/fifo"
 	cat "$T/src" >&4
-	sleep 0.3
+	# DST is written over, not cut, until the copy ends: its first
+	# 1000 bytes tell when they are in.
+	wait_for cmp -s -n 1000 "$T/src" "$T/dst"
 	kill -TERM "$pid"
 	st=0
 	wait "$pid" || st=$?

@@ -447,7 +447,9 @@ os.execvp(sys.argv[1], sys.argv[1:])" "$@"
 	pid=$!
 	( sleep 10; kill -9 "$pid" ) 2>/dev/null 3>&- &
 	guard=$!
-	# Asleep in its wait (sanitizer builds start slowly).
+	# Asleep in its wait (sanitizer builds start slowly): asleep once
+	# its handlers are set, not while it is still starting.
+	wait_for catches "$pid" INT
 	for i in $(seq 1 100); do
 		[[ "$(cat /proc/"$pid"/stat 2>/dev/null)" =~ ^[0-9]+\ \(zcp\)\ S ]] && break
 		sleep 0.05

@@ -40,6 +40,18 @@ wait_port() {
 	return 1
 }
 
+# signal_in PID FIELD SIG: SIG is in the mask FIELD (SigCgt, SigBlk) of
+# process PID's /proc status.
+signal_in() {
+	local mask
+	mask=$(awk -v f="$2:" '$1 == f { print $2 }' "/proc/$1/status" 2>/dev/null)
+	[ -n "$mask" ] && (( (16#$mask >> ($(kill -l "$3") - 1)) & 1 ))
+}
+
+# catches PID SIG: process PID has a handler for SIG: a zcp still
+# starting does not, and dies by the signal without a report.
+catches() { signal_in "$1" SigCgt "$2"; }
+
 # wait_for CMD...: polls CMD until it succeeds (bounded: 10 s).
 wait_for() {
 	local i

@@ -609,14 +609,6 @@ start_slow() {
 	[ "${#lines[@]}" -eq 4 ]
 }
 
-# usr1_held PID: true once PID blocks SIGUSR1 (bit 10 of SigBlk), so
-# that the signal waits for zcp's progress thread instead of killing it.
-usr1_held() {
-	local mask
-	mask=$(awk '$1 == "SigBlk:" { print $2 }' "/proc/$1/status")
-	(( 0x$mask & 0x200 ))
-}
-
 @test "SIGUSR1 while zcp waits for a peer or a FIFO's other end: the line says what it waits for" {
 	mkdata "$T/src" 100000
 	mkfifo "$T/fifo"
@@ -642,7 +634,9 @@ usr1_held() {
 		pid=$!
 		wait_for pgrep -P "$pid" >/dev/null
 		zpid=$(pgrep -P "$pid")
-		wait_for usr1_held "$zpid"
+		# Once SIGUSR1 is blocked, it waits for the progress thread
+		# instead of killing zcp.
+		wait_for signal_in "$zpid" SigBlk USR1
 		kill -USR1 "$zpid"
 		wait_for grep -q "^zcp: 0 bytes copied, [0-9.]* s, $want\$" "$T/err"
 		if [ "$dir" = src ]; then
