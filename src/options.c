@@ -121,9 +121,10 @@ static void help(void)
 "  -h, --help             display this help and exit\n"
 "  -V, --version          output version information and exit\n"
 "\n"
-"BYTES is a whole number with an optional suffix: K, M, G, T or KiB, MiB,\n"
-"GiB, TiB are powers of 1024; KB, MB, GB, TB are powers of 1000. N (for\n"
-"--queue-depth and --bench) is a plain whole number, without a suffix.\n"
+"BYTES is a whole number with an optional suffix: K (or k), M, G, T or KiB,\n"
+"MiB, GiB, TiB are powers of 1024; KB (or kB), MB, GB, TB are powers of\n"
+"1000. N (for --queue-depth and --bench)\n"
+"is a plain whole number, without a suffix.\n"
 "\n"
 "Methods:\n");
 	for (const struct method *const *m = methods; *m; m++)
@@ -187,7 +188,9 @@ int options_parse_size(const char *text, off_t *out)
 		uint64_t mult;
 	} units[] = {
 		{ "", 1 },
-		{ "K", 1ULL << 10 }, { "M", 1ULL << 20 },
+		/* dd's k and kB, which habit types for K and KB. */
+		{ "K", 1ULL << 10 }, { "k", 1ULL << 10 }, { "kB", 1000ULL },
+		{ "M", 1ULL << 20 },
 		{ "G", 1ULL << 30 }, { "T", 1ULL << 40 },
 		{ "KiB", 1ULL << 10 }, { "MiB", 1ULL << 20 },
 		{ "GiB", 1ULL << 30 }, { "TiB", 1ULL << 40 },

@@ -113,7 +113,7 @@ usage_fails() {
 
 @test "bad numbers are usage errors naming the option and the text" {
 	mkdata "$T/src" 10
-	for bad in '' -1 +1 ' 1' '1 ' 0x10 1.5M 10Q 10k 10KIB 1e3 K \
+	for bad in '' -1 +1 ' 1' '1 ' 0x10 1.5M 10Q 10m 10kiB 10KIB 1e3 K \
 		9223372036854775808 9223372036854775807K 99999999999999999999; do
 		usage_fails --count="$bad" src dst
 		[[ "$stderr" == *"invalid --count '$bad'"* ]] || { echo "$bad: $stderr"; false; }
@@ -131,8 +131,8 @@ usage_fails() {
 
 @test "numbers with suffixes: powers of 1024 and of 1000" {
 	mkdata "$T/src" 3000000
-	for spec in 0:0 7:7 1K:1024 1KiB:1024 1KB:1000 2M:2097152 2MiB:2097152 \
-		2MB:2000000; do
+	for spec in 0:0 7:7 1K:1024 1k:1024 1KiB:1024 1KB:1000 1kB:1000 \
+		2M:2097152 2MiB:2097152 2MB:2000000; do
 		n=${spec%%:*} want=${spec#*:}
 		run "$ZCP" --count="$n" "$T/src" "$T/dst"
 		assert_success
