@@ -109,7 +109,7 @@ static int parse_hostport(struct endpoint *e, const char *s, int need_host,
 	memcpy(e->host, host, hlen);
 	e->host[hlen] = '\0';
 	if (hlen == 0)
-		strcpy(e->host, "127.0.0.1");
+		strcpy(e->host, e->family == AF_INET6 ? "::1" : "127.0.0.1");
 	snprintf(e->port, sizeof e->port, "%u", (unsigned)port & 0xffffu);
 	return 0;
 }
@@ -130,8 +130,44 @@ static int parse_unix(struct endpoint *e, const char *s, const char **why)
 	return 0;
 }
 
+/* socat's names for what zcp serves, as socat takes them: tcp4 and
+ * tcp6 (and their -listen) keep to one address family. */
+static const struct {
+	const char *prefix;
+	enum endpoint_type type;
+	int family;
+} aliases[] = {
+	{ "tcp:", EP_TCP, AF_UNSPEC },
+	{ "tcp4:", EP_TCP, AF_INET },
+	{ "tcp6:", EP_TCP, AF_INET6 },
+	{ "tcp-connect:", EP_TCP, AF_UNSPEC },
+	{ "tcp-listen:", EP_TCP_LISTEN, AF_UNSPEC },
+	{ "tcp4-listen:", EP_TCP_LISTEN, AF_INET },
+	{ "tcp6-listen:", EP_TCP_LISTEN, AF_INET6 },
+	{ "unix:", EP_UNIX, AF_UNSPEC },
+	{ "unix-connect:", EP_UNIX, AF_UNSPEC },
+	{ "unix-listen:", EP_UNIX_LISTEN, AF_UNSPEC },
+};
+
+/* socat's address types that zcp does not serve: an operand that starts
+ * with one is refused, not taken for a file of that name in the current
+ * directory, which would leave the bytes meant for a peer on disk. */
+static const char *const foreign[] = {
+	"udp", "udp4", "udp6", "udp-connect", "udp-listen", "udp4-listen",
+	"udp6-listen", "udp-sendto", "udp-recv", "udp-recvfrom", "udp-datagram",
+	"sctp", "sctp-connect", "sctp-listen", "dccp-connect", "dccp-listen",
+	"exec", "system", "shell", "open", "create", "gopen", "pipe", "pty",
+	"openssl", "openssl-connect", "openssl-listen", "socks4", "socks4a",
+	"socks5", "proxy", "proxy-connect", "tun", "ip", "ip4", "ip6",
+	"ip-sendto", "ip-recv", "ip-datagram", "unix-client", "unix-sendto",
+	"unix-recv", "unix-recvfrom", "abstract-connect", "abstract-listen",
+	"abstract-client", "vsock-connect", "vsock-listen", "stdio", "stdin",
+	"stdout", "stderr", "readline",
+};
+
 int endpoint_parse(struct endpoint *e, const char *text, const char **why)
 {
+	const char *colon = strchr(text, ':');
 	const char *rest;
 	long n;
 
@@ -154,21 +190,25 @@ int endpoint_parse(struct endpoint *e, const char *text, const char **why)
 		e->fdnum = (int)n;
 		return 0;
 	}
-	if (has_prefix(text, "tcp:", &rest)) {
-		e->type = EP_TCP;
-		return parse_hostport(e, rest, 1, 1, why);
+	for (size_t i = 0; i < sizeof aliases / sizeof aliases[0]; i++) {
+		if (!has_prefix(text, aliases[i].prefix, &rest))
+			continue;
+		e->type = aliases[i].type;
+		e->family = aliases[i].family;
+		return e->type == EP_TCP || e->type == EP_TCP_LISTEN
+		       ? parse_hostport(e, rest, e->type == EP_TCP,
+					e->type == EP_TCP, why)
+		       : parse_unix(e, rest, why);
 	}
-	if (has_prefix(text, "tcp-listen:", &rest)) {
-		e->type = EP_TCP_LISTEN;
-		return parse_hostport(e, rest, 0, 0, why);
-	}
-	if (has_prefix(text, "unix:", &rest)) {
-		e->type = EP_UNIX;
-		return parse_unix(e, rest, why);
-	}
-	if (has_prefix(text, "unix-listen:", &rest)) {
-		e->type = EP_UNIX_LISTEN;
-		return parse_unix(e, rest, why);
+	for (size_t i = 0; colon && i < sizeof foreign / sizeof foreign[0];
+	     i++) {
+		if (strlen(foreign[i]) == (size_t)(colon - text) &&
+		    strncasecmp(text, foreign[i], (size_t)(colon - text)) == 0) {
+			*why = "an address type of socat's that zcp does not"
+			       " serve (it takes fd:N, tcp:, tcp-listen:,"
+			       " unix: and unix-listen:)";
+			return -1;
+		}
 	}
 	return 0;
 }
@@ -188,7 +228,8 @@ int fd_high(int fd)
 
 static int tcp_connect(struct endpoint *e)
 {
-	struct addrinfo hints = { .ai_socktype = SOCK_STREAM,
+	struct addrinfo hints = { .ai_family = e->family,
+				  .ai_socktype = SOCK_STREAM,
 				  .ai_flags = AI_NUMERICSERV };
 	struct addrinfo *res, *ai;
 	int fd = -1, rc, saved = ECONNREFUSED;
@@ -265,7 +306,8 @@ static int accept_one(int lfd)
 
 static int tcp_listen(struct endpoint *e)
 {
-	struct addrinfo hints = { .ai_socktype = SOCK_STREAM,
+	struct addrinfo hints = { .ai_family = e->family,
+				  .ai_socktype = SOCK_STREAM,
 				  .ai_flags = AI_NUMERICSERV | AI_PASSIVE };
 	struct addrinfo *res;
 	int lfd, fd, one = 1, rc, saved;

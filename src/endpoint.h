@@ -36,6 +36,7 @@ struct endpoint {
 	const char *path;	/* EP_PATH, EP_UNIX, EP_UNIX_LISTEN */
 	char host[256];		/* EP_TCP, EP_TCP_LISTEN; brackets removed */
 	char port[8];
+	int family;		/* EP_TCP*: AF_INET, AF_INET6 or AF_UNSPEC */
 	int fdnum;		/* EP_FD */
 	int fd_was_closed;	/* EP_FD: N was not open when zcp started */
 

@@ -129,17 +129,24 @@ listen_to() {
 	[[ "$stderr" == *"write tcp:no-such-host.invalid:9: "* ]]
 }
 
+# unix_copy LISTEN CONNECT: SRC into a listener on $T/sock named with
+# the prefix LISTEN, through a peer that names it with CONNECT.
+unix_copy() {
+	rm -f "$T/dst2"
+	timeout 20 "$ZCP" -q "$1:$T/sock" "$T/dst2" 3>&- &
+	LPID=$!
+	wait_path "$T/sock"
+	"$ZCP" -q "$T/src" "$2:$T/sock"
+	wait "$LPID"
+	cmp "$T/src" "$T/dst2"
+}
+
 @test "prefixes in any case, as socat takes them; a colon with no known prefix, or after ./, is a path" {
 	listen_to "$T/dst" TCP-LISTEN:127.0.0.1:0
 	"$ZCP" -q "$T/src" "TCP:127.0.0.1:$PORT"
 	wait "$LPID"
 	cmp "$T/src" "$T/dst"
-	timeout 20 "$ZCP" -q "Unix-Listen:$T/sock" "$T/dst2" 3>&- &
-	LPID=$!
-	wait_path "$T/sock"
-	"$ZCP" -q "$T/src" "UNIX:$T/sock"
-	wait "$LPID"
-	cmp "$T/src" "$T/dst2"
+	unix_copy Unix-Listen UNIX
 	"$ZCP" -q FD:3 "$T/dst3" 3< "$T/src"
 	cmp "$T/src" "$T/dst3"
 	cd "$T"
@@ -148,6 +155,45 @@ listen_to() {
 		cmp src "$p"
 	done
 	[ -f tcpx:1:2 ] && [ -f tcp:127.0.0.1:1 ] && [ -f UNIX:sock ]
+}
+
+@test "socat's tcp4, tcp6, their -listen and unix-connect work; its other address types are usage errors, not files" {
+	# tcp4-listen with no host binds 127.0.0.1; tcp4 keeps to IPv4.
+	listen_to "$T/dst" TCP4-LISTEN:0
+	grep -q "listening on 127.0.0.1:$PORT" "$T/lerr"
+	"$ZCP" -q "$T/src" "tcp4:localhost:$PORT"
+	wait "$LPID"
+	cmp "$T/src" "$T/dst"
+	run "$ZCP" "$T/src" "tcp4:[::1]:$PORT"
+	assert_failure 1
+	assert_line "zcp: write tcp4:[::1]:$PORT: Address family for hostname not supported"
+	if [ -e /proc/net/if_inet6 ]; then
+		rm -f "$T/dst"
+		listen_to "$T/dst" tcp6-listen:0
+		if grep -q "listening on \[::1\]:$PORT" "$T/lerr"; then
+			"$ZCP" -q "$T/src" "tcp6:[::1]:$PORT"
+			wait "$LPID"
+			cmp "$T/src" "$T/dst"
+		else
+			kill "$LPID"; wait "$LPID" || true
+			echo "# no IPv6 loopback: tcp6 not tried" >&3
+		fi
+	fi
+	unix_copy unix-listen UNIX-CONNECT
+	# A socat address zcp does not serve: exit 2, nothing created.
+	cd "$T"
+	for a in udp:127.0.0.1:9 UDP4-LISTEN:9 exec:cat OPEN:x stdio:; do
+		run --separate-stderr "$ZCP" src "$a"
+		assert_failure 2
+		[[ "$stderr" == "zcp: invalid address '$a': an address type of socat's that zcp does not serve"* ]]
+		[ ! -e "$a" ]
+		run --separate-stderr "$ZCP" "$a" dst3
+		assert_failure 2
+	done
+	[ ! -e dst3 ]
+	# Through ./ it is a file of that name.
+	"$ZCP" -q src ./exec:cat
+	cmp src exec:cat
 }
 
 @test "unix: file to a unix-listen socket and back, every method" {
