@@ -63,9 +63,12 @@ void method_give_back(struct copy *c)
 {
 	int saved = errno;
 
+	/* Given back, they are not lost: whoever reads SRC next gets them,
+	 * so they are not reported as read but not written. */
 	if (c->pending > 0 &&
-	    (c->src->kind == KIND_FILE || c->src->kind == KIND_BLK))
-		(void)lseek(c->in, -c->pending, SEEK_CUR);
+	    (c->src->kind == KIND_FILE || c->src->kind == KIND_BLK) &&
+	    lseek(c->in, -c->pending, SEEK_CUR) >= 0)
+		c->pending = 0;
 	errno = saved;
 }
 

@@ -113,7 +113,8 @@ void method_moved(struct copy *c, size_t n);
 
 /* After a write error, a seekable SRC goes back to just past the bytes
  * DST holds, as aio's and io_uring's do: the bytes read but not written
- * (pending) are there to read again, by whoever reads SRC next. */
+ * are there to read again, by whoever reads SRC next, and so no longer
+ * pending (lost), as they are not with aio and io_uring either. */
 void method_give_back(struct copy *c);
 
 /* 1 if err from a first call means "this call cannot serve the pair"

@@ -403,9 +403,15 @@ static int splice_spread(struct copy *c, off_t pos, off_t len, int threads)
 		 "%lld bytes from the page cache spread over %d threads",
 		 (long long)len, threads);
 	if (s.err) {
-		errno = s.err;
+		/* SRC is left just past the bytes reported, as after any
+		 * error, and what the threads held goes back with it. Into
+		 * /dev/null, which bytes of the range those were is moot. */
 		c->side = s.side;
 		c->pending = s.lost;
+		if (lseek(c->in, pos + (io_count_load(&c->done) - before),
+			  SEEK_SET) >= 0)
+			c->pending = 0;
+		errno = s.err;
 		return COPY_ERROR;
 	}
 	return COPY_DONE;

@@ -192,6 +192,20 @@ range_cell() {
 	done
 }
 
+@test "a write that fails gives SRC back what was read and not written: none reported lost, the next reader gets it" {
+	mkdata "$T/src" 5000000
+	for m in $(methods) auto; do
+		serves "$m" file pipe || continue
+		# SIGPIPE ignored: the reader going away is a write error.
+		bash -c 'trap "" PIPE; { "$1" --json -m "$2" fd:0 - 2>"$3/err" | head -c 10 >/dev/null; cat > "$3/rest"; } < "$3/src"' \
+			_ "$ZCP" "$m" "$T"
+		echo "$m: $(tail -n 1 "$T/err")"
+		n=$(json "$(< "$T/err")" .bytes)
+		[ "$(json "$(< "$T/err")" '[.ok, .pending, .error.side]')" = '[false,0,"write"]' ]
+		range "$T/src" "$n" all | cmp - "$T/rest"
+	done
+}
+
 @test "O_APPEND destinations: auto passes over the calls that refuse them" {
 	mkdata "$T/src" 200000
 	mkdata "$T/out" 1000
