@@ -37,7 +37,7 @@ static int sf_copy(struct copy *c)
 {
 	off_t pos = lseek(c->in, 0, SEEK_CUR);
 	size_t fit = SIZE_MAX;	/* what DST takes below the largest off_t */
-	int first = 1, rc = COPY_DONE;
+	int first = 1, rc = COPY_DONE, cut = 0;
 
 	if (pos < 0) {
 		c->side = SIDE_READ;
@@ -60,7 +60,9 @@ static int sf_copy(struct copy *c)
 		if (want == 0)
 			break;
 		if (io_stopped()) {
-			c->side = SIDE_READ;
+			/* A call the signal cut short was waiting on DST: a
+			 * file SRC keeps no call waiting. */
+			c->side = cut ? SIDE_WRITE : SIDE_READ;
 			rc = COPY_ERROR;
 			break;
 		}
@@ -85,6 +87,7 @@ static int sf_copy(struct copy *c)
 			break;
 		}
 		first = 0;
+		cut = (size_t)n < want;
 		method_moved(c, (size_t)n);
 	}
 	int saved = errno;

@@ -109,7 +109,7 @@ static int splice_direct(struct copy *c)
 {
 	unsigned flags = c->flags & ~SPLICE_F_MORE;
 	size_t fit = SIZE_MAX;	/* what fits below the largest off_t */
-	int first = 1;
+	int first = 1, cut = 0;
 
 	while (c->count != 0) {
 		size_t want = method_chunk(c);
@@ -118,7 +118,8 @@ static int splice_direct(struct copy *c)
 		if (want > fit)
 			want = fit;
 		if (io_stopped()) {
-			c->side = SIDE_READ;
+			/* A call the signal cut short was waiting on a side. */
+			c->side = cut ? direct_side(c, EINTR) : SIDE_READ;
 			return COPY_ERROR;
 		}
 		io_syscalls++;
@@ -154,6 +155,7 @@ static int splice_direct(struct copy *c)
 			break;
 		}
 		first = 0;
+		cut = (size_t)n < want;
 		method_moved(c, (size_t)n);
 	}
 	return COPY_DONE;

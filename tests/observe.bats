@@ -96,6 +96,7 @@ moved_from() {
 		pid=$!
 		exec 5>"$T/in"
 		wait_for pgrep -P "$pid" >/dev/null
+		wait_for catches "$(pgrep -P "$pid")" TERM
 		sleep 0.3
 		kill -TERM "$(pgrep -P "$pid")"
 		wait "$pid" || true
@@ -115,6 +116,41 @@ moved_from() {
 		exec 5<&-
 		echo "$m write: $(< "$T/err")"
 		[ "$(json "$(< "$T/err")" '[.error.side, .error.operand, .error.signal]')" = '["write","-",15]' ]
+	done
+	# DST a TCP peer that takes nothing: a call the signal cuts short
+	# after some bytes moved was waiting to write too.
+	mkdata "$T/big" 30000000
+	for m in rw splice sendfile; do
+		rm -f "$T/port"
+		PORTFILE=$T/port timeout 20 python3 -c '
+import os, socket, time
+l = socket.socket(); l.bind(("127.0.0.1", 0)); l.listen(1)
+open(os.environ["PORTFILE"] + ".t", "w").write(str(l.getsockname()[1]))
+os.rename(os.environ["PORTFILE"] + ".t", os.environ["PORTFILE"])
+c, _ = l.accept()
+time.sleep(15)' 3>&- &
+		ppid=$!
+		wait_for test -s "$T/port"
+		# splice from a pipe (the FIFO), so that one side is a pipe;
+		# sendfile and rw from the file.
+		src=$T/big
+		if [ "$m" = splice ]; then
+			src=-
+			cat "$T/big" > "$T/in" 2>/dev/null 3>&- &
+		fi
+		timeout 20 "$ZCP" --json -m "$m" "$src" "tcp:127.0.0.1:$(< "$T/port")" <"$T/in" 2>"$T/err" 3>&- &
+		pid=$!
+		[ "$m" = splice ] || exec 5>"$T/in"	# lets zcp's stdin open
+		wait_for pgrep -P "$pid" >/dev/null
+		zpid=$(pgrep -P "$pid")
+		wait_for catches "$zpid" TERM
+		sleep 0.5
+		kill -TERM "$zpid"
+		wait "$pid" || true
+		exec 5>&-
+		kill "$ppid"; wait "$ppid" || true
+		echo "$m tcp: $(< "$T/err")"
+		[ "$(json "$(< "$T/err")" '[.error.side, .error.signal]')" = '["write",15]' ]
 	done
 }
 
