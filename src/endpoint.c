@@ -131,7 +131,7 @@ static int parse_unix(struct endpoint *e, const char *s, const char **why)
 }
 
 /* socat's names for what zcp serves, as socat takes them: tcp4 and
- * tcp6 (and their -listen) keep to one address family. */
+ * tcp6 (and their -connect, -listen and -l) keep to one address family. */
 static const struct {
 	const char *prefix;
 	enum endpoint_type type;
@@ -141,12 +141,18 @@ static const struct {
 	{ "tcp4:", EP_TCP, AF_INET },
 	{ "tcp6:", EP_TCP, AF_INET6 },
 	{ "tcp-connect:", EP_TCP, AF_UNSPEC },
+	{ "tcp4-connect:", EP_TCP, AF_INET },
+	{ "tcp6-connect:", EP_TCP, AF_INET6 },
 	{ "tcp-listen:", EP_TCP_LISTEN, AF_UNSPEC },
+	{ "tcp-l:", EP_TCP_LISTEN, AF_UNSPEC },
 	{ "tcp4-listen:", EP_TCP_LISTEN, AF_INET },
+	{ "tcp4-l:", EP_TCP_LISTEN, AF_INET },
 	{ "tcp6-listen:", EP_TCP_LISTEN, AF_INET6 },
+	{ "tcp6-l:", EP_TCP_LISTEN, AF_INET6 },
 	{ "unix:", EP_UNIX, AF_UNSPEC },
 	{ "unix-connect:", EP_UNIX, AF_UNSPEC },
 	{ "unix-listen:", EP_UNIX_LISTEN, AF_UNSPEC },
+	{ "unix-l:", EP_UNIX_LISTEN, AF_UNSPEC },
 };
 
 /* socat's address types that zcp does not serve: an operand that starts
@@ -162,7 +168,12 @@ static const char *const foreign[] = {
 	"ip-sendto", "ip-recv", "ip-datagram", "unix-client", "unix-sendto",
 	"unix-recv", "unix-recvfrom", "abstract-connect", "abstract-listen",
 	"abstract-client", "vsock-connect", "vsock-listen", "stdio", "stdin",
-	"stdout", "stderr", "readline",
+	"stdout", "stderr", "readline", "file", "fifo", "echo", "ssl", "ssl-l",
+	"udp-l", "udp4-l", "udp6-l", "udp-send", "udp-dgram", "udp4-connect",
+	"udp6-connect", "sctp-l", "dccp", "dccp-l", "socket-connect",
+	"socket-listen", "socket-sendto", "socket-recv", "socket-recvfrom",
+	"socket-datagram", "socketpair", "unix-send", "vsock", "vsock-l",
+	"dtls", "inet", "inet-l", "local", "socks5-connect", "socks5-listen",
 };
 
 int endpoint_parse(struct endpoint *e, const char *text, const char **why)
@@ -206,7 +217,7 @@ int endpoint_parse(struct endpoint *e, const char *text, const char **why)
 		    strncasecmp(text, foreign[i], (size_t)(colon - text)) == 0) {
 			*why = "an address type of socat's that zcp does not"
 			       " serve (it takes fd:N, tcp:, tcp-listen:,"
-			       " unix: and unix-listen:)";
+			       " unix: and unix-listen:); ./NAME is a file";
 			return -1;
 		}
 	}

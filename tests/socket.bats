@@ -164,6 +164,11 @@ unix_copy() {
 	"$ZCP" -q "$T/src" "tcp4:localhost:$PORT"
 	wait "$LPID"
 	cmp "$T/src" "$T/dst"
+	rm "$T/dst"
+	listen_to "$T/dst" tcp-l:0
+	"$ZCP" -q "$T/src" "tcp4-connect:127.0.0.1:$PORT"
+	wait "$LPID"
+	cmp "$T/src" "$T/dst"
 	run "$ZCP" "$T/src" "tcp4:[::1]:$PORT"
 	assert_failure 1
 	assert_line "zcp: write tcp4:[::1]:$PORT: Address family for hostname not supported"
@@ -179,10 +184,10 @@ unix_copy() {
 			echo "# no IPv6 loopback: tcp6 not tried" >&3
 		fi
 	fi
-	unix_copy unix-listen UNIX-CONNECT
+	unix_copy unix-l UNIX-CONNECT
 	# A socat address zcp does not serve: exit 2, nothing created.
 	cd "$T"
-	for a in udp:127.0.0.1:9 UDP4-LISTEN:9 exec:cat OPEN:x stdio:; do
+	for a in udp:127.0.0.1:9 UDP4-LISTEN:9 exec:cat OPEN:x file:x stdio:; do
 		run --separate-stderr "$ZCP" src "$a"
 		assert_failure 2
 		[[ "$stderr" == "zcp: invalid address '$a': an address type of socat's that zcp does not serve"* ]]
