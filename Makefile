@@ -79,7 +79,7 @@ demo: deps-demo zcp
 	scripts/demo
 
 # Explicit targets: make looks for no pattern rule for a .PHONY target.
-deps-check deps-demo deps-man deps-deb deps-fuzz:
+deps-build deps-check deps-demo deps-man deps-deb deps-bench deps-fuzz:
 	@scripts/deps $(@:deps-%=%)
 
 install: zcp
@@ -143,6 +143,6 @@ clean:
 		zcp_*.deb
 
 .PHONY: all check demo fuzz install uninstall man deb clean deps-check \
-	deps-demo deps-man deps-deb deps-fuzz
+	deps-build deps-demo deps-man deps-deb deps-bench deps-fuzz
 
 -include $(OBJS:.o=.d) $(SAN_OBJS:.o=.d) $(FUZZ_OBJS:.o=.d)

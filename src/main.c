@@ -141,9 +141,10 @@ static void __attribute__((noreturn)) fail(enum side side)
 		 * through a pipe, or a socket handed over as a pipe would be
 		 * (a socketpair for stdout). A reader that closes a socket
 		 * with bytes unread gives a write blocked at that moment
-		 * ECONNRESET, the next one EPIPE: which one comes is a race,
-		 * so both mean the reader went away. A peer of tcp: or
-		 * unix: that zcp reached itself is a write error. */
+		 * ECONNRESET, the next one EPIPE: which one comes is a race
+		 * (cat reports ECONNRESET), so here both mean the reader
+		 * went away. A peer of tcp: or unix: that zcp reached
+		 * itself is a write error. */
 		sig = e.sig = SIGPIPE;
 		if (!opt.json) {
 			cleanup();
@@ -369,13 +370,14 @@ static void wait_begin(const struct endpoint *e, int fifo, int write)
 				 : "waiting for a writer to open ";
 	FILE *f;
 
-	/* The last byte stays 0 however long the operand. */
+	/* The last byte stays 0 however long the operand: out of room,
+	 * the stream fails to close, and its text is cut, not lost. */
 	if (!what || !(f = fmemopen(text, sizeof text - 1, "w")))
 		return;
 	fputs(what, f);
 	report_escaped(f, e->text);
-	if (fclose(f) == 0)
-		progress_wait(text);
+	(void)fclose(f);
+	progress_wait(text);
 }
 
 static void open_endpoints(void)

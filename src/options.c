@@ -123,8 +123,8 @@ static void help(void)
 "\n"
 "BYTES is a whole number with an optional suffix: K (or k), M, G, T or KiB,\n"
 "MiB, GiB, TiB are powers of 1024; KB (or kB), MB, GB, TB are powers of\n"
-"1000. N (for --queue-depth and --bench)\n"
-"is a plain whole number, without a suffix.\n"
+"1000.\n"
+"N (for --queue-depth and --bench) is a plain whole number, without a suffix.\n"
 "\n"
 "Methods:\n");
 	for (const struct method *const *m = methods; *m; m++)
