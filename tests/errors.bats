@@ -260,13 +260,14 @@ print(p.wait(), len(got))' "$@"
 		# A background job starts with SIGINT ignored: undo that.
 		env --default-signal=INT,TERM "$ZCP" "$T/fifo" "$T/dst" 2>"$T/err" 3>&- &
 		pid=$!
-		( sleep 10; kill -9 "$pid" ) 2>/dev/null 3>&- &
+		watchdog 10 "$pid"
 		exec 4>"$T/fifo"
 		printf 'abc' >&4
 		wait_for size_is "$T/dst" 3
 		kill -"$sig" "$pid"
 		st=0
 		wait "$pid" || st=$?
+		unwatch
 		exec 4>&-
 		rm "$T/fifo"
 		[ "$st" -eq $((128 + $(kill -l "$sig"))) ]
@@ -326,7 +327,7 @@ print(p.wait(), len(got))' "$@"
 		rm -f "$T/dst"
 		env --default-signal=INT,TERM "$ZCP" -m "$m" -b 4096 "$T/big" "$dst" 2>"$T/err" 3>&- &
 		pid=$!
-		( sleep 20; kill -9 "$pid" ) 2>/dev/null 3>&- &
+		watchdog 20 "$pid"
 		# Once zcp handles SIGTERM (a sanitizer build on a loaded
 		# machine starts slowly) and has copied a while: a file DST
 		# then holds bytes, which a stop before the first would not
@@ -337,6 +338,7 @@ print(p.wait(), len(got))' "$@"
 		kill -TERM "$pid"
 		st=0
 		wait "$pid" || st=$?
+		unwatch
 		[ "$st" -eq 143 ] || { echo "$m: exit $st"; cat "$T/err"; false; }
 		grep -qE '^zcp: [0-9]+ bytes' "$T/err"
 		if [ "$dst" != /dev/null ]; then

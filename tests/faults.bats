@@ -438,8 +438,7 @@ os.execvp(sys.argv[1], sys.argv[1:])" "$@"
 	(sleep 5) 3>&- | nonblocking env --default-signal=INT,TERM \
 		"$ZCP" -m rw - "$T/dst" 2>"$T/err" 3>&- &
 	pid=$!
-	( sleep 10; kill -9 "$pid" ) 2>/dev/null 3>&- &
-	guard=$!
+	watchdog 10 "$pid"
 	# Asleep in its wait (sanitizer builds start slowly): asleep once
 	# its handlers are set, not while it is still starting.
 	wait_for catches "$pid" INT
@@ -455,7 +454,7 @@ os.execvp(sys.argv[1], sys.argv[1:])" "$@"
 	done
 	st=0
 	! kill -0 "$pid" 2>/dev/null || { kill -9 "$pid"; st=timeout; }
-	kill "$guard" 2>/dev/null || true
+	unwatch
 	[ "$st" = 0 ]
 	wait "$pid" || st=$?
 	[ "$st" -eq 130 ]

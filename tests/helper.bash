@@ -52,6 +52,15 @@ signal_in() {
 # starting does not, and dies by the signal without a report.
 catches() { signal_in "$1" SigCgt "$2"; }
 
+# watchdog SECS PID: kills PID after SECS unless unwatch comes first. A
+# watchdog left running would kill whatever process is given PID's
+# number next: with pid_max at 32768, a suite spawns that many soon.
+watchdog() {
+	( sleep "$1"; kill -9 "$2" ) 2>/dev/null 3>&- &
+	WATCHDOG=$!
+}
+unwatch() { kill "$WATCHDOG" 2>/dev/null || true; }
+
 # wait_for CMD...: polls CMD until it succeeds (bounded: 10 s).
 wait_for() {
 	local i
