@@ -104,6 +104,23 @@ fails_with() {
 	range "$T/src" 0 102400 | cmp - "$T/dst"
 }
 
+@test "from a pipe into a file that hits its size limit: DST holds what was reported, the next reader of the pipe gets all but the pending bytes" {
+	mkdata "$T/src" 3000000
+	for m in $(methods) auto; do
+		serves "$m" pipe file || continue
+		rm -f "$T/dst" "$T/rest"
+		bash -c 'cat "$3/src" | { (ulimit -f 100; exec "$1" --json -m "$2" - "$3/dst" 2>"$3/err"); echo $? > "$3/rc"; cat > "$3/rest"; }' \
+			_ "$ZCP" "$m" "$T"
+		echo "$m: $(tail -n 1 "$T/err")"
+		[ "$(< "$T/rc")" -eq 1 ]
+		[ "$(json "$(< "$T/err")" '[.ok, .bytes, .error.side]')" = '[false,102400,"write"]' ]
+		grep -q "File too large" "$T/err"
+		range "$T/src" 0 102400 | cmp - "$T/dst"
+		taken=$((102400 + $(json "$(< "$T/err")" .pending)))
+		range "$T/src" "$taken" all | cmp - "$T/rest"
+	done
+}
+
 @test "SRC is opened read-only and never written" {
 	mkdata "$T/src" 300000
 	cp "$T/src" "$T/orig"

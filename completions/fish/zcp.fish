@@ -73,7 +73,7 @@ complete -c zcp -a '(__zcp_operand)'
 complete -c zcp -s m -l method -x -d 'Copy with the named method' -a '
     auto\t"Fastest method that serves SRC and DST"
     rw\t"read(2) and write(2) through a buffer"
-    splice\t"splice(2), through a pipe when neither side is one"
+    splice\t"splice(2), through a pipe of its own where one helps"
     sendfile\t"sendfile(2) from a regular file or block device"
     copy_file_range\t"In-kernel file to file copy"
     aio\t"Linux asynchronous I/O (libaio), direct I/O"
