@@ -197,11 +197,22 @@ static void text(const struct options *o, const struct copy *c)
 			printf("  %-16s %s\n", (*m)->name, why ? why : "");
 		}
 	if (o->method) {
-		if (serves(o->method, c, &why))
+		if (serves(o->method, c, &why)) {
 			printf("--method=%s serves this pair and would be used;"
 			       " a named method is never replaced.\n",
 			       o->method->name);
-		else
+			/* Devices take splice or not driver by driver (from
+			 * /dev/null the kernel refuses it): only a call
+			 * tells. */
+			if (o->method != &method_rw &&
+			    (o->src.kind == KIND_CHR || o->dst.kind == KIND_CHR))
+				printf("Whether the %s driver takes %s is known"
+				       " only at the first call; a refusal"
+				       " would stop the copy there, with DST"
+				       " untouched.\n",
+				       o->src.kind == KIND_CHR ? "SRC" : "DST",
+				       o->method->name);
+		} else
 			printf("--method=%s cannot serve this pair (%s): a copy"
 			       " would stop with a usage error.\n",
 			       o->method->name, why ? why : "");

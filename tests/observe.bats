@@ -222,6 +222,24 @@ time.sleep(15)' 3>&- &
 	refute_output --partial listening
 }
 
+@test "--explain with a named method and a character device: only the first call tells whether the driver takes it" {
+	mkdata "$T/src" 4096
+	# The kernel refuses splice from /dev/null at the first call (errors.bats).
+	run --separate-stderr "$ZCP" --explain -m splice /dev/null "$T/dst"
+	assert_success
+	assert_line "--method=splice serves this pair and would be used; a named method is never replaced."
+	assert_line "Whether the SRC driver takes splice is known only at the first call; a refusal would stop the copy there, with DST untouched."
+	run --separate-stderr "$ZCP" --explain -m sendfile "$T/src" /dev/null
+	assert_line "Whether the DST driver takes sendfile is known only at the first call; a refusal would stop the copy there, with DST untouched."
+	# read and write: every driver; two files: nothing to tell.
+	for args in "-m rw /dev/null $T/dst" "-m splice $T/src $T/dst"; do
+		run --separate-stderr "$ZCP" --explain $args
+		assert_success
+		refute_output --partial "known only at the first call"
+	done
+	[ ! -e "$T/dst" ]
+}
+
 @test "--explain shows control characters in the operands escaped, as messages do" {
 	mkdata "$T/a"$'\e[31mb' 100
 	run --separate-stderr "$ZCP" --explain "$T/a"$'\e[31mb' "$T/d"$'\nst'
