@@ -562,8 +562,9 @@ static int splice_copy(struct copy *c)
 	/* A splice from a pipe into a file holds the pipe's lock while it
 	 * writes, page allocation and all, and the producer spins on that
 	 * lock instead of filling the pipe. Moving the buffers into our
-	 * own pipe first (no copy) frees the handed pipe at once: half the
-	 * time and CPU into a new file (bench/RESULTS.md). */
+	 * own pipe first (no copy) frees the handed pipe at once: into a
+	 * new file, 0.72 s for 1 GiB instead of 0.98 s, and a third less
+	 * CPU (bench/RESULTS.md). */
 	if (in_pipe && !out_pipe &&
 	    (c->dst->kind == KIND_FILE || c->dst->kind == KIND_BLK))
 		return splice_via_pipe(c);

@@ -230,6 +230,7 @@ time.sleep(15)' 3>&- &
 	assert_line "--method=splice serves this pair and would be used; a named method is never replaced."
 	assert_line "Whether the SRC driver takes splice is known only at the first call; a refusal would stop the copy there, with DST untouched."
 	run --separate-stderr "$ZCP" --explain -m sendfile "$T/src" /dev/null
+	assert_success
 	assert_line "Whether the DST driver takes sendfile is known only at the first call; a refusal would stop the copy there, with DST untouched."
 	# read and write: every driver; two files: nothing to tell.
 	for args in "-m rw /dev/null $T/dst" "-m splice $T/src $T/dst"; do
