@@ -280,12 +280,14 @@ static int tcp_connect(struct endpoint *e)
 	return fd;
 }
 
+void (*endpoint_listening)(const char *address);
+
 /* Prints the bound address when the kernel chose the port. */
 static void say_listening(int fd, const char *wanted_port)
 {
 	struct sockaddr_storage ss;
 	socklen_t len = sizeof ss;
-	char host[INET6_ADDRSTRLEN + 2], port[8];
+	char host[INET6_ADDRSTRLEN + 2], port[8], address[sizeof host + 10];
 
 	if (strcmp(wanted_port, "0") != 0)
 		return;
@@ -294,11 +296,12 @@ static void say_listening(int fd, const char *wanted_port)
 	if (getnameinfo((struct sockaddr *)&ss, len, host, sizeof host, port,
 			sizeof port, NI_NUMERICHOST | NI_NUMERICSERV) != 0)
 		return;
-	if (ss.ss_family == AF_INET6)
-		fprintf(stderr, "zcp: listening on [%s]:%s\n", host, port);
-	else
-		fprintf(stderr, "zcp: listening on %s:%s\n", host, port);
+	snprintf(address, sizeof address,
+		 ss.ss_family == AF_INET6 ? "[%s]:%s" : "%s:%s", host, port);
+	fprintf(stderr, "zcp: listening on %s\n", address);
 	fflush(stderr);
+	if (endpoint_listening)
+		endpoint_listening(address);
 }
 
 static int accept_one(int lfd)

@@ -55,6 +55,10 @@ struct endpoint {
  * when text starts with a known prefix but is malformed. */
 int endpoint_parse(struct endpoint *e, const char *text, const char **why);
 
+/* Called with "HOST:PORT" when a listener whose port the kernel chose
+ * has been given one, before it waits for its peer; NULL: not called. */
+extern void (*endpoint_listening)(const char *address);
+
 /* Opens SRC read-only (accepting a connection for a listener).
  * Returns 0, or -1 with errno set. */
 int endpoint_open_src(struct endpoint *e);

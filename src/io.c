@@ -111,9 +111,12 @@ static int retry(int in, int out)
 	if (errno == EAGAIN || errno == EWOULDBLOCK)
 		return (in < 0 || io_wait(in, POLLIN) == 0) &&
 		       (out < 0 || io_wait(out, POLLOUT) == 0);
-	if (errno == EINVAL)	/* both, where both have O_DIRECT */
-		return (in >= 0 && io_undirect(in)) |
-		       (out >= 0 && io_undirect(out));
+	if (errno == EINVAL) {	/* both, where both have O_DIRECT */
+		int a = in >= 0 && io_undirect(in);
+		int b = out >= 0 && io_undirect(out);
+
+		return a || b;
+	}
 	return 0;
 }
 

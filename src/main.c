@@ -355,6 +355,15 @@ static int src_is_fifo(void)
 	       S_ISFIFO(st.st_mode);
 }
 
+/* A listener on port 0: the line names the port the kernel chose. */
+static void wait_listening(const char *address)
+{
+	static char text[128];
+
+	snprintf(text, sizeof text, "waiting for a peer on %s", address);
+	progress_wait(text);
+}
+
 /* While opening E waits on something outside zcp, SIGUSR1 and the
  * live line say so, as dd answers SIGUSR1 while its open of a FIFO
  * waits: a listener waits for its peer, a FIFO for its other end, a
@@ -370,6 +379,7 @@ static void wait_begin(const struct endpoint *e, int fifo, int write)
 				 : "waiting for a writer to open ";
 	FILE *f;
 
+	endpoint_listening = e->type == EP_TCP_LISTEN ? wait_listening : NULL;
 	/* The last byte stays 0 however long the operand: out of room,
 	 * the stream fails to close, and its text is cut, not lost. */
 	if (!what || !(f = fmemopen(text, sizeof text - 1, "w")))

@@ -33,7 +33,9 @@ static const struct copy *copy;
 static off_t total;		/* bytes expected, -1: unknown */
 static struct timespec t0;
 static size_t drawn;		/* length of the live line on screen */
-static const char *waiting;	/* what opening an endpoint waits for */
+/* What opening an endpoint waits for. Set before the thread starts, or
+ * while it runs with an atomic store of a text already complete. */
+static const char *waiting;
 
 void progress_init(int mode)
 {
@@ -72,9 +74,11 @@ static double since(const struct timespec *a)
  * reading, as the report's do, and it moves no byte of the copy. */
 static size_t format(char *buf, size_t len, int shrt)
 {
-	if (waiting) {
+	const char *what = __atomic_load_n(&waiting, __ATOMIC_ACQUIRE);
+
+	if (what) {
 		int n = snprintf(buf, len, "zcp: 0 bytes copied, %.1f s, %s",
-				 since(&t0), waiting);
+				 since(&t0), what);
 
 		return n < 0 ? 0 : (size_t)n >= len ? len - 1 : (size_t)n;
 	}
@@ -272,7 +276,12 @@ static void start_thread(void)
 
 void progress_wait(const char *what)
 {
-	if (running || (!live && !usr1))
+	if (running) {
+		if (waiting)
+			__atomic_store_n(&waiting, what, __ATOMIC_RELEASE);
+		return;
+	}
+	if (!live && !usr1)
 		return;
 	waiting = what;
 	clock_gettime(CLOCK_MONOTONIC, &t0);

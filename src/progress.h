@@ -20,7 +20,9 @@ void progress_start(const struct copy *c, const struct timespec *start);
 /* Starts the thread while opening an endpoint waits for something
  * outside zcp (a peer, a FIFO's other end): the lines say "0 bytes
  * copied", the seconds waited so far, and what, as the text given
- * (kept, not copied, until progress_stop). */
+ * (kept, not copied, until progress_stop). Called again during the
+ * same wait, it changes the text (a listener's port, once the kernel
+ * has chosen it). */
 void progress_wait(const char *what);
 
 /* Stops the thread and erases the live line on a terminal (ends it with

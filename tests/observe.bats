@@ -667,12 +667,12 @@ start_slow() {
 @test "SIGUSR1 while zcp waits for a peer or a FIFO's other end: the line says what it waits for" {
 	mkdata "$T/src" 100000
 	mkfifo "$T/fifo"
-	# A listener waiting for its peer.
+	# A listener waiting for its peer, on the port the kernel chose.
 	timeout 20 "$ZCP" tcp-listen:127.0.0.1:0 "$T/dst" 2>"$T/err" 3>&- &
 	pid=$!
 	port=$(wait_port "$T/err")
 	kill -USR1 "$(pgrep -P "$pid")"
-	wait_for grep -q '^zcp: 0 bytes copied, [0-9.]* s, waiting for a peer on tcp-listen:127.0.0.1:0$' "$T/err"
+	wait_for grep -q "^zcp: 0 bytes copied, [0-9.]* s, waiting for a peer on 127.0.0.1:$port\$" "$T/err"
 	timeout 10 "$ZCP" -q "$T/src" "tcp:127.0.0.1:$port"
 	wait "$pid"
 	cmp "$T/src" "$T/dst"
