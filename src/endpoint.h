@@ -55,7 +55,7 @@ struct endpoint {
  * when text starts with a known prefix but is malformed. */
 int endpoint_parse(struct endpoint *e, const char *text, const char **why);
 
-/* Called with "HOST:PORT" when a listener whose port the kernel chose
+/* Called with "HOST:PORT" ("[HOST]:PORT" for IPv6) when a listener whose port the kernel chose
  * has been given one, before it waits for its peer; NULL: not called. */
 extern void (*endpoint_listening)(const char *address);
 

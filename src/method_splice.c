@@ -1,6 +1,7 @@
 /* method_splice.c: splice(2). Straight across when SRC or DST is a pipe
- * (but from a pipe into a file); otherwise through an internal pipe,
- * enlarged so that each round trip moves as much as the kernel allows. */
+ * (but from a pipe into a file or block device); otherwise through an
+ * internal pipe, enlarged so that each round trip moves as much as the
+ * kernel allows. */
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -420,7 +421,7 @@ static int splice_spread(struct copy *c, off_t pos, off_t len, int threads)
 }
 
 /* SRC to our pipe, our pipe to DST: neither side is a pipe, or SRC is one
- * and DST a file. c->pending counts what sits in our pipe, so a failure
+ * and DST a file or block device. c->pending counts what sits in our pipe, so a failure
  * reports it. */
 static int splice_via_pipe(struct copy *c)
 {
