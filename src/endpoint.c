@@ -383,6 +383,14 @@ static int unix_connect(struct endpoint *e)
 	return fd;
 }
 
+/* NLMSG_OK, with the length compared as unsigned only once it is known
+ * not to be negative (the macro mixes signs, which clang warns of). */
+static int nl_ok(const struct nlmsghdr *h, int left)
+{
+	return left >= (int)sizeof *h && h->nlmsg_len >= sizeof *h &&
+	       h->nlmsg_len <= (unsigned)left;
+}
+
 /* Whether a socket in zcp's network namespace is bound to the file with
  * this inode, asked of the kernel's socket diagnostics (what `ss -x`
  * reads): 1 yes, 0 no, -1 cannot tell (errno). Asking, unlike trying to
@@ -416,7 +424,7 @@ static int unix_bound(ino_t ino)
 			continue;
 		if (n < 0)
 			goto fail;
-		for (left = (int)n; NLMSG_OK(h, left); h = NLMSG_NEXT(h, left)) {
+		for (left = (int)n; nl_ok(h, left); h = NLMSG_NEXT(h, left)) {
 			struct unix_diag_msg *m = NLMSG_DATA(h);
 			struct rtattr *a = (struct rtattr *)(m + 1);
 			int alen = (int)h->nlmsg_len - NLMSG_LENGTH(sizeof *m);
