@@ -918,6 +918,7 @@ int async_copy(struct copy *c, const struct async_ops *ops)
 		.in.afd = -1,
 		.out.afd = -1,
 	};
+	int rest;
 
 	r.in.fd = r.out.fd = -1;
 	if (setup(&r) < 0) {
@@ -938,11 +939,11 @@ int async_copy(struct copy *c, const struct async_ops *ops)
 	if (r.out.direct)
 		head(&r);
 	pump(&r);
-	/* Stopped by limit with SRC not at its end: DST cannot grow past
-	 * the largest offset there is. */
-	if (!r.err && !r.rerr && r.out_limited && r.eof < 0 &&
-	    r.next == r.want)
-		fail_run(&r, SIDE_WRITE, EFBIG);
+	/* Stopped by limit with SRC not at its end: the last bytes below
+	 * the largest offset go through read and write, as a tail does,
+	 * which take what fits there and then fail as write(2) does. */
+	rest = !r.err && !r.rerr && r.out_limited && r.eof < 0 &&
+	       r.next == r.want;
 	/* Nothing is in flight now, also after an error or a signal. */
 	tails(&r);
 	/* What a failing stream SRC delivered is written: now it fails. */
@@ -980,5 +981,5 @@ int async_copy(struct copy *c, const struct async_ops *ops)
 		return COPY_ERROR;
 	}
 	c->pending = 0;
-	return COPY_DONE;
+	return rest ? method_rw.copy(c) : COPY_DONE;
 }

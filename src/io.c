@@ -155,6 +155,19 @@ int io_refit(int fd, size_t len, size_t *fit)
 	return 1;
 }
 
+int io_src_ended(int fd, off_t pos)
+{
+	int saved = errno;
+	char b;
+	ssize_t n;
+
+	if (pos < 0)
+		pos = lseek(fd, 0, SEEK_CUR);
+	n = pos < 0 ? -1 : pread(fd, &b, 1, pos);
+	errno = saved;
+	return n == 0;
+}
+
 ssize_t io_read(int fd, void *buf, size_t len)
 {
 	ssize_t n;

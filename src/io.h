@@ -93,6 +93,12 @@ size_t io_fit(int fd, size_t len);
  * when nothing fits, or kept when the limit was not the reason. */
 int io_refit(int fd, size_t len, size_t *fit);
 
+/* After a DST that cannot grow (EFBIG) refused the call that would have
+ * found SRC's end: 1 when the file or block device fd holds no byte at
+ * pos (-1: at its file position), so the copy is complete. errno is
+ * kept. */
+int io_src_ended(int fd, off_t pos);
+
 /* A descriptor handed to zcp (fd:N, -) may carry O_DIRECT, and a call
  * whose buffer, offset or length is not aligned fails with EINVAL having
  * moved nothing. Like dd, zcp then goes on through the page cache: this

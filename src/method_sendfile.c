@@ -75,6 +75,8 @@ static int sf_copy(struct copy *c)
 			 * then is too large, as write(2)'s is. */
 			if (io_refit(c->out, want, &fit))
 				continue;
+			if (errno == EFBIG && io_src_ended(c->in, pos))
+				break;
 			rc = method_failed(c, first, errno == EIO ? SIDE_READ
 								  : SIDE_WRITE);
 			if (rc == COPY_FALLBACK)

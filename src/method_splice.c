@@ -321,12 +321,18 @@ static void *spread_run(void *arg)
 	}
 	size = method_pipe_grow(p[1], c->bsize);
 	for (;;) {
-		off_t off = __atomic_fetch_add(&s->next, SPREAD_PIECE,
-					       __ATOMIC_RELAXED);
-		off_t end = off + SPREAD_PIECE < s->end ? off + SPREAD_PIECE
-							: s->end;
-		if (off >= s->end)
-			break;
+		off_t end, off = __atomic_load_n(&s->next, __ATOMIC_RELAXED);
+
+		/* Claimed only below s->end: an add past it could wrap
+		 * near the largest off_t. */
+		do {
+			if (off >= s->end)
+				goto out;
+			end = s->end - off > SPREAD_PIECE ? off + SPREAD_PIECE
+							  : s->end;
+		} while (!__atomic_compare_exchange_n(&s->next, &off, end, 0,
+						      __ATOMIC_RELAXED,
+						      __ATOMIC_RELAXED));
 		while (off < end) {
 			off_t want = end - off < size ? end - off : size;
 			ssize_t n;
@@ -390,6 +396,10 @@ static int splice_spread(struct copy *c, off_t pos, off_t len, int threads)
 	sigset_t all, old;
 	int n = 0;
 
+	/* The threads cannot clear a handed SRC's O_DIRECT when an
+	 * unaligned end fails (io_retry is the main thread's): the range
+	 * is in the page cache, so it is read from there from the start. */
+	(void)io_undirect(c->in);
 	sigfillset(&all);
 	pthread_sigmask(SIG_BLOCK, &all, &old);
 	while (n < threads - 1 &&

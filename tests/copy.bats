@@ -280,26 +280,8 @@ while fcntl.ioctl(1, termios.FIONREAD, q) == 0 and q[0] > 0:
 	done
 }
 
-# odirect MODE FILE ZCP ARGS...: runs zcp with FILE opened O_DIRECT (MODE
-# r or w) as the operand FD, stdin passed on; fails if zcp fails, or if
-# the descriptor no longer has O_DIRECT afterwards.
-odirect() {
-	python3 -c '
-import fcntl, os, subprocess, sys
-mode, path, args = sys.argv[1], sys.argv[2], sys.argv[3:]
-fl = os.O_RDONLY if mode == "r" else os.O_WRONLY | os.O_CREAT | os.O_TRUNC
-fd = os.open(path, fl | os.O_DIRECT, 0o644)
-args = [a.replace("FD", "fd:%d" % fd) for a in args]
-rc = subprocess.run(args, pass_fds=[fd]).returncode
-if not fcntl.fcntl(fd, fcntl.F_GETFL) & os.O_DIRECT:
-    sys.exit("O_DIRECT was left cleared")
-sys.exit(rc)' "$@"
-}
-
 @test "fd:N opened O_DIRECT: exact for any size; the flag is left as it was" {
-	mkdata "$T/probe" 4096
-	dd if="$T/probe" of=/dev/null iflag=direct bs=4096 status=none 2>/dev/null ||
-		skip "no O_DIRECT in $T"
+	direct_here
 	for size in 123 4096 1048699; do
 		mkdata "$T/src" "$size"
 		for m in $(methods) auto; do
@@ -330,9 +312,7 @@ sys.exit(rc)' "$@"
 	assert_success
 	cmp "$T/src" "$T/dst"
 	! grep -E '^pread64\([0-9]+, .*, 1, [0-9]+\)' "$T/trace" || false
-	mkdata "$T/probe" 4096
-	dd if="$T/probe" of=/dev/null iflag=direct bs=4096 status=none 2>/dev/null ||
-		skip "no O_DIRECT in $T"
+	direct_here
 	# A 1-byte pread of an O_DIRECT descriptor fails: the size was lost.
 	run odirect r "$T/src" "$ZCP" --explain FD "$T/dst"
 	assert_success
@@ -448,6 +428,24 @@ sys.exit(rc)' "$@"
 				[ "$(stat -c %s "$shm/dst")" -eq "$max" ]
 				tail -c "$fit" "$shm/dst" | cmp - <(head -c "$fit" "$T/src")
 			done
+		done
+	done
+}
+
+@test "a SRC that ends just where DST reaches the largest off_t (tmpfs allows it): every method copies all of it, exit 0" {
+	shm_dir
+	# 100 bytes: within the margin aio and io_uring keep below the
+	# largest offset; 3 MB: past it.
+	for size in 1 100 3000000; do
+		mkdata "$shm/src" "$size"
+		for m in $(methods) auto; do
+			rm -f "$shm/dst"
+			run --separate-stderr "$ZCP" -m "$m" --seek=$((OFF_MAX - size)) "$shm/src" "$shm/dst"
+			echo "$m, $size bytes: $stderr"
+			assert_success
+			[[ "$stderr" == "zcp: $size byte"* ]]
+			size_is "$shm/dst" "$OFF_MAX"
+			tail -c "$size" "$shm/dst" | cmp - "$shm/src"
 		done
 	done
 }

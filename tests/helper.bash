@@ -250,3 +250,27 @@ json() {
 	shift
 	tail -n 1 <<< "$text" | jq -ce "$@"
 }
+
+# direct_here: skips unless O_DIRECT works where the fixtures live.
+direct_here() {
+	mkdata "$T/probe" 4096
+	if ! dd if="$T/probe" of=/dev/null iflag=direct bs=4096 status=none 2>/dev/null; then
+		skip "no O_DIRECT in $T"
+	fi
+}
+
+# odirect MODE FILE ZCP ARGS...: runs zcp with FILE opened O_DIRECT (MODE
+# r or w) as the operand FD, stdin passed on; fails if zcp fails, or if
+# the descriptor no longer has O_DIRECT afterwards.
+odirect() {
+	python3 -c '
+import fcntl, os, subprocess, sys
+mode, path, args = sys.argv[1], sys.argv[2], sys.argv[3:]
+fl = os.O_RDONLY if mode == "r" else os.O_WRONLY | os.O_CREAT | os.O_TRUNC
+fd = os.open(path, fl | os.O_DIRECT, 0o644)
+args = [a.replace("FD", "fd:%d" % fd) for a in args]
+rc = subprocess.run(args, pass_fds=[fd]).returncode
+if not fcntl.fcntl(fd, fcntl.F_GETFL) & os.O_DIRECT:
+    sys.exit("O_DIRECT was left cleared")
+sys.exit(rc)' "$@"
+}

@@ -79,6 +79,37 @@ taken() {
 	done
 }
 
+@test "a SRC handed with O_DIRECT is spread from the page cache: its unaligned end read too, exit 0, the flag left as it was" {
+	direct_here
+	for m in splice auto; do
+		for n in $((33 * 1048576 + 1)) ""; do
+			run --separate-stderr odirect r "$T/src" "$ZCP" -v -m "$m" ${n:+--count=$n} FD /dev/null
+			echo "$m ${n:-all}: $stderr"
+			assert_success
+			[[ "$stderr" == *"spread over"* ]]
+			[[ "$stderr" == *"zcp: ${n:-$SIZE} bytes ("*") copied"* ]]
+		done
+	done
+}
+
+@test "a range that ends at the largest off_t (tmpfs allows it) is spread to its end" {
+	shm_dir
+	len=$((2 * SIZE))
+	truncate -s "$OFF_MAX" "$shm/big"
+	for at in $((OFF_MAX - len)) $((OFF_MAX - SIZE)); do
+		dd if="$T/src" of="$shm/big" bs=1M seek="$at" oflag=seek_bytes conv=notrunc status=none
+	done
+	for m in splice auto; do
+		run --separate-stderr "$ZCP" -v -m "$m" -o $((OFF_MAX - len)) "$shm/big" /dev/null
+		echo "$m: $stderr"
+		assert_success
+		[[ "$stderr" == *"spread over"* ]]
+		[[ "$stderr" == *"zcp: $len bytes ("*") copied"* ]]
+	done
+	# What arrives, through a pipe.
+	"$ZCP" -q -o $((OFF_MAX - len)) "$shm/big" - | cmp - <(cat "$T/src" "$T/src")
+}
+
 @test "a range not in the page cache, or too small, is read in one stream" {
 	sync "$T/src"
 	dd if="$T/src" iflag=nocache count=0 status=none
