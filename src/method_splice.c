@@ -407,6 +407,7 @@ static int splice_spread(struct copy *c, off_t pos, off_t len, int threads)
 		n++;
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	spread_run(&s);
+	threads = n + 1;	/* those that ran */
 	while (n > 0)
 		pthread_join(tid[--n], NULL);
 
@@ -539,10 +540,13 @@ static int splice_via_pipe(struct copy *c)
 
 			spread_checked = 1;
 			if (threads > 1) {
+				off_t before = io_count_load(&c->done);
+
 				rc = splice_spread(c, pos, len, threads);
 				if (rc != COPY_DONE)
 					break;
-				pos += len;
+				/* Less than len if SRC shrank meanwhile. */
+				pos += io_count_load(&c->done) - before;
 				if (lseek(c->in, pos, SEEK_SET) < 0) {
 					c->side = SIDE_READ;
 					rc = COPY_ERROR;
