@@ -21,6 +21,7 @@
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/un.h>
 #include <sys/vfs.h>
 #include <time.h>
@@ -781,6 +782,23 @@ off_t endpoint_remaining(const struct endpoint *e, off_t skip, off_t count)
 	if (count >= 0 && (size < 0 || count < size))
 		size = count;
 	return size;
+}
+
+int endpoint_tty_dev(dev_t rdev)
+{
+	char path[64], link[256];
+	ssize_t n;
+
+	/* Unix98 pseudo-terminals (/dev/pts/N) are not in sysfs. */
+	if (major(rdev) >= 136 && major(rdev) <= 143)
+		return 1;
+	snprintf(path, sizeof path, "/sys/dev/char/%u:%u/subsystem",
+		 major(rdev), minor(rdev));
+	n = readlink(path, link, sizeof link - 1);
+	if (n < 4)
+		return 0;
+	link[n] = '\0';
+	return strcmp(link + n - 4, "/tty") == 0;
 }
 
 int endpoint_classify(struct endpoint *e)

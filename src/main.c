@@ -326,7 +326,8 @@ static void probe_dst(struct endpoint *e)
 		e->kind = S_ISREG(e->st.st_mode)  ? KIND_FILE
 			: S_ISFIFO(e->st.st_mode) ? KIND_PIPE
 			: S_ISBLK(e->st.st_mode)  ? KIND_BLK
-			: S_ISCHR(e->st.st_mode)  ? KIND_CHR
+			: S_ISCHR(e->st.st_mode)  ? endpoint_tty_dev(e->st.st_rdev)
+						    ? KIND_TTY : KIND_CHR
 			: S_ISSOCK(e->st.st_mode) ? KIND_SOCKET
 			: S_ISDIR(e->st.st_mode)  ? KIND_DIR
 						  : KIND_OTHER;

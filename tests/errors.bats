@@ -426,6 +426,33 @@ print(p.wait(), len(got))' "$@"
 	[ ! -e "$T/dst" ]
 }
 
+@test "a terminal named by path is known as one before it is opened: a named method that cannot write to it, or --bench, is a usage error" {
+	mkdata "$T/src" 1000
+	ttys=/dev/tty
+	# A pseudo-terminal of its own, where script(1) can make one.
+	if command -v script >/dev/null &&
+		pts=$(timeout 10 script -qec tty /dev/null < /dev/null | tr -d '\r') &&
+		[[ "$pts" == /dev/pts/* ]]; then
+		ttys="$ttys pts"
+	fi
+	for t in $ttys; do
+		for m in sendfile splice; do
+			if [ "$t" = pts ]; then
+				run timeout 10 script -qec "strace -o '$T/trace' -e trace=open,openat '$ZCP' -m $m '$T/src' \$(tty)" /dev/null
+			else
+				run strace -o "$T/trace" -e trace=open,openat "$ZCP" -m "$m" "$T/src" "$t"
+			fi
+			echo "$t, $m: $output"
+			assert_refused
+			assert_output --partial "to terminal: $m cannot write to a terminal (rw can)"
+			! grep -E '"/dev/(tty|pts/[0-9]+)"' "$T/trace" || false
+		done
+	done
+	run "$ZCP" --bench "$T/src" /dev/tty
+	assert_failure 2
+	assert_output --partial "--bench cannot write every run to '/dev/tty': it is a terminal"
+}
+
 @test "offsets at the top of off_t: nothing to copy or an error, never an overflow" {
 	mkdata "$T/src" 100
 	# SRC's position (10) plus the offset passes the largest off_t.
