@@ -71,21 +71,63 @@ void report_line(FILE *f, off_t bytes, off_t pending, double secs)
 	fflush(f);
 }
 
-void report_escaped(FILE *f, const char *s)
+int report_utf8_len(const unsigned char *s)
 {
-	for (; *s; s++) {
-		unsigned char ch = (unsigned char)*s;
+	int n, i;
+	unsigned cp;
 
-		if (ch == '\n')
+	if (s[0] < 0x80)
+		return 1;
+	if ((s[0] & 0xe0) == 0xc0)
+		n = 2, cp = s[0] & 0x1f;
+	else if ((s[0] & 0xf0) == 0xe0)
+		n = 3, cp = s[0] & 0x0f;
+	else if ((s[0] & 0xf8) == 0xf0)
+		n = 4, cp = s[0] & 0x07;
+	else
+		return 0;
+	for (i = 1; i < n; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = cp << 6 | (s[i] & 0x3f);
+	}
+	if ((n == 2 && cp < 0x80) || (n == 3 && cp < 0x800) ||
+	    (n == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
+	    (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;
+	return n;
+}
+
+int report_c1(const unsigned char *s)
+{
+	return s[0] == 0xc2 && s[1] >= 0x80 && s[1] < 0xa0;
+}
+
+void report_escaped(FILE *f, const char *text)
+{
+	const unsigned char *s = (const unsigned char *)text;
+
+	while (*s) {
+		int n = report_utf8_len(s);
+
+		if (*s == '\n')
 			fputs("\\n", f);
-		else if (ch == '\t')
+		else if (*s == '\t')
 			fputs("\\t", f);
-		else if (ch == '\\')
+		else if (*s == '\\')
 			fputs("\\\\", f);
-		else if (ch < 0x20 || ch == 0x7f)
-			fprintf(f, "\\x%02x", ch);
-		else
-			fputc(ch, f);
+		else if (*s < 0x20 || *s == 0x7f || n == 0)
+			fprintf(f, "\\x%02x", *s);
+		else if (report_c1(s)) {
+			fprintf(f, "\\x%02x\\x%02x", s[0], s[1]);
+			s += 2;
+			continue;
+		} else {
+			fwrite(s, 1, (size_t)n, f);
+			s += n;
+			continue;
+		}
+		s++;
 	}
 }
 

@@ -39,7 +39,16 @@ void report_human(char *buf, size_t len, double v, int base);
  * escaped. */
 void report_error(const char *verb, const char *operand, const char *msg);
 
-/* Writes text to f with control characters shown as \n, \t, \xHH. */
+/* Writes text to f with control characters shown as \n, \t, \xHH:
+ * C0, DEL and C1 (U+0080 to U+009F, whose CSI a terminal acts on), and
+ * bytes that are not UTF-8, so that no operand moves the cursor or
+ * clears the screen. */
 void report_escaped(FILE *f, const char *text);
+
+/* Length of the valid UTF-8 sequence at s, 0 if there is none. */
+int report_utf8_len(const unsigned char *s);
+
+/* Whether s starts with a C1 control in UTF-8 (U+0080 to U+009F). */
+int report_c1(const unsigned char *s);
 
 #endif

@@ -143,8 +143,11 @@ fails_with() {
 	[ "$(cat "$T/dst")" = hello ]
 }
 
-@test "control characters in operands are escaped in messages" {
+@test "control characters in operands are escaped in messages: C0, DEL, C1 and bytes that are not UTF-8; other UTF-8 as it is" {
 	fails_with 'zcp: read a\nb\x01: No such file or directory' "$ZCP" $'a\nb\x01' "$T/dst"
+	# CSI as U+009B in UTF-8 and as a lone byte, DEL, then é and €.
+	fails_with $'zcp: read a\\xc2\\x9b2Jb\\x9b2Jc\\x7fd\303\251\342\202\254: No such file or directory' \
+		"$ZCP" $'a\302\2332Jb\2332Jc\177d\303\251\342\202\254' "$T/dst"
 }
 
 @test "a closed stdout is a write error" {

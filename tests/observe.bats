@@ -171,14 +171,15 @@ time.sleep(15)' 3>&- &
 	[ ! -e "$T/dst" ]
 }
 
-@test "--json escapes quotes, backslashes, control bytes and non-UTF-8" {
-	name=$(printf '%s/a"b\\c\td\001e\377f' "$T")
+@test "--json escapes quotes, backslashes, control bytes (C1 too) and non-UTF-8" {
+	name=$(printf '%s/a"b\\c\td\001e\377f\302\233g\303\251' "$T")
 	mkdata "$name" 10
 	run --separate-stderr "$ZCP" --json "$name" "$T/dst"
 	assert_success
-	# The byte 0xff is written as \u00ff, which jq reads as U+00FF.
-	grep -qF 'a\"b\\c\td\u0001e\u00fff"' <<< "$stderr"
-	[ "$(json "$stderr" -j .src.operand)" = "$(printf '%s/a"b\\c\td\001e\303\277f' "$T")" ]
+	# The byte 0xff is written as \u00ff, which jq reads as U+00FF; the
+	# C1 control U+009B (CSI) as \u009b; é as it is.
+	grep -qF $'a\\"b\\\\c\\td\\u0001e\\u00fff\\u009bg\303\251"' <<< "$stderr"
+	[ "$(json "$stderr" -j .src.operand)" = "$(printf '%s/a"b\\c\td\001e\303\277f\302\233g\303\251' "$T")" ]
 }
 
 @test "-v names the method, the kinds, CPU time, system calls and sizes" {
