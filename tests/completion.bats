@@ -239,6 +239,11 @@ also.bin'
 	assert_output 'tcp-listen:'
 	run fish_complete 'zcp alpha.txt unix:so'
 	assert_output 'unix:sockdir/'
+	# No file names after a prefix that takes none.
+	for tok in fd: tcp:zcphost.example: tcp-listen:1; do
+		run fish_complete "zcp alpha.txt $tok"
+		assert_output ''
+	done
 	run fish_complete 'zcp al'
 	assert_output 'alpha.txt
 also.bin'
