@@ -199,21 +199,23 @@ int options_parse_size(const char *text, off_t *out)
 	};
 	const char *p = text;
 	uint64_t v = 0;
+	int over = 0;
 
 	if (*p < '0' || *p > '9')
 		return -1;
 	for (; *p >= '0' && *p <= '9'; p++) {
-		if (v > (uint64_t)INT64_MAX / 10)
-			return -1;
-		v = v * 10 + (uint64_t)(*p - '0');
-		if (v > (uint64_t)INT64_MAX)
-			return -1;
+		unsigned d = (unsigned)(*p - '0');
+
+		if (v > ((uint64_t)INT64_MAX - d) / 10)
+			over = 1;	/* past it stays past it */
+		else
+			v = v * 10 + d;
 	}
 	for (size_t i = 0; i < sizeof units / sizeof units[0]; i++) {
 		if (strcmp(p, units[i].suffix) != 0)
 			continue;
-		if (v > (uint64_t)INT64_MAX / units[i].mult)
-			return -1;
+		if (over || v > (uint64_t)INT64_MAX / units[i].mult)
+			return -2;
 		*out = (off_t)(v * units[i].mult);
 		return 0;
 	}
@@ -224,11 +226,13 @@ static off_t size_arg(const char *opt, const char *text, off_t min, off_t max)
 {
 	off_t v;
 
-	if (options_parse_size(text, &v) < 0)
+	int rc = options_parse_size(text, &v);
+
+	if (rc == -1)
 		usage_error("invalid %s '%s': expected a whole number of bytes"
 			    " with an optional K, M, G, T, KiB.. or KB.. suffix",
 			    opt, text);
-	if (v < min || v > max)
+	if (rc < 0 || v < min || v > max)
 		usage_error("invalid %s '%s': must be from %lld to %lld", opt,
 			    text, (long long)min, (long long)max);
 	return v;
@@ -298,9 +302,10 @@ const char *options_resolve_flags(const struct method *m, const char *text,
 	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
 		const struct method_flag *f = m->flags;
 
-		if (options_parse_size(tok, &num) == 0 && num <= UINT_MAX &&
-		    strspn(tok, "0123456789") == strlen(tok)) {
-			if ((unsigned)num & ~known) {
+		if (strspn(tok, "0123456789") == strlen(tok)) {
+			/* Past 32 bits is bits no flag names, too. */
+			if (options_parse_size(tok, &num) < 0 ||
+			    num > UINT_MAX || (unsigned)num & ~known) {
 				snprintf(msg, sizeof msg, "method %s does not"
 					 " take flag value %s: it has bits no"
 					 " flag names", m->name, tok);

@@ -37,8 +37,8 @@ struct options {
 void options_parse(struct options *o, int argc, char **argv);
 
 /* Parses a byte count: digits with an optional K/M/G/T, KiB.., KB..
- * suffix. Returns 0, or -1 when text is not such a number or does not
- * fit in 63 bits. */
+ * suffix. Returns 0, -1 when text is not such a number, or -2 when it
+ * is one that does not fit in 63 bits. */
 int options_parse_size(const char *text, off_t *out);
 
 /* Resolves --flags text against method m's table: names in any case,

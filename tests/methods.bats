@@ -406,6 +406,13 @@ os.execvp(sys.argv[2], sys.argv[2:])' "$fd" "$@"
 	assert_failure 2
 	assert_output --partial "method splice does not take flag 'bogus'; it takes move, nonblock, more, gift"
 	[ ! -e "$T/out2" ]
+	# A number past the flags' bits, also past 32 or 64 bits.
+	for v in 16 4294967296 99999999999999999999999; do
+		run "$ZCP" -m splice --flags="more,$v" "$T/src" "$T/out2"
+		assert_failure 2
+		assert_output --partial "method splice does not take flag value $v: it has bits no flag names"
+		[ ! -e "$T/out2" ]
+	done
 	run "$ZCP" -m sendfile --flags=more "$T/src" "$T/out2"
 	assert_failure 2
 	assert_output --partial "method sendfile takes no --flags"
