@@ -274,8 +274,23 @@ static off_t seek_src(int fd, off_t offset)
 
 	if (offset == 0)
 		return 0;
-	if ((pos = lseek(fd, offset, SEEK_CUR)) < 0)
-		return errno == ESPIPE ? offset : -1;
+	pos = lseek(fd, offset, SEEK_CUR);
+	if (pos < 0 && errno == ESPIPE)
+		return offset;
+	/* Past the largest offset its file system allows (16 TiB on ext4),
+	 * no file has bytes: as dd, zcp warns and copies nothing. */
+	if (pos < 0 && errno == EINVAL && opt.src.kind == KIND_FILE &&
+	    (start = lseek(fd, 0, SEEK_CUR)) >= 0 && fstat(fd, &st) == 0) {
+		end = src_end(fd, start, st.st_size);
+		if (end < start)
+			end = start;
+		if (lseek(fd, end, SEEK_SET) < 0)
+			return -1;
+		short_skip(end - start);
+		return 0;
+	}
+	if (pos < 0)
+		return -1;
 	/* start: where SRC was handed over (fd:N, -). A byte just before
 	 * pos, whatever st_size says, means SRC reaches it. */
 	start = pos - offset;
@@ -572,8 +587,12 @@ static void open_dst(void)
 		opt.dst.append = 1;
 		appended = opt.dst.fd;
 	}
-	if (opt.seek_set && lseek(opt.dst.fd, opt.seek, SEEK_CUR) < 0)
+	if (opt.seek_set && lseek(opt.dst.fd, opt.seek, SEEK_CUR) < 0) {
+		/* Past the largest offset its file system allows. */
+		if (errno == EINVAL && opt.dst.kind == KIND_FILE)
+			errno = EFBIG;
 		fail(SIDE_WRITE);
+	}
 }
 
 /* A file zcp replaces on ext4 gets the blocks of the copy allocated in
