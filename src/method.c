@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "io.h"
@@ -28,7 +29,7 @@ const char *const methods_unavailable[] = {
 const struct method *method_find(const char *name)
 {
 	for (const struct method *const *m = methods; *m; m++)
-		if (strcmp((*m)->name, name) == 0)
+		if (strcasecmp((*m)->name, name) == 0)
 			return *m;
 	return NULL;
 }

@@ -263,13 +263,14 @@ static const struct method *method_arg(const char *name)
 {
 	const struct method *m;
 
-	if (strcmp(name, "auto") == 0)
+	/* In any case, as --flags names and endpoint prefixes. */
+	if (strcasecmp(name, "auto") == 0)
 		return NULL;
 	m = method_find(name);
 	if (m)
 		return m;
 	for (const char *const *u = methods_unavailable; *u; u++)
-		if (strcmp(*u, name) == 0)
+		if (strcasecmp(*u, name) == 0)
 			usage_error("method '%s' is not available in this zcp"
 				    " yet; use --method=auto or --method=rw",
 				    name);

@@ -159,6 +159,21 @@ usage_fails() {
 	[ ! -e "$T/dst" ]
 	usage_fails -m '' src dst
 	[[ "$stderr" == *"unknown method ''"* ]]
+	# A prefix is not a name.
+	usage_fails -m spl src dst
+	[[ "$stderr" == *"unknown method 'spl'"* ]]
+}
+
+@test "method names are taken in any case, as --flags names and endpoint prefixes are" {
+	mkdata "$T/src" 100000
+	for m in AUTO Rw SPLICE SendFile; do
+		rm -f "$T/dst"
+		run --separate-stderr "$ZCP" -v -m "$m" "$T/src" "$T/dst"
+		assert_success
+		cmp "$T/src" "$T/dst"
+		lower=$(tr A-Z a-z <<< "$m")
+		[ "$lower" = auto ] || [[ "$stderr" == "zcp: method $lower,"* ]]
+	done
 }
 
 @test "bad addresses are usage errors before anything is opened" {
