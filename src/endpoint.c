@@ -376,7 +376,13 @@ static int unix_connect(struct endpoint *e)
 		rc = connect(fd, (struct sockaddr *)&sun, sizeof sun);
 	while (rc < 0 && errno == EINTR && !io_signal);
 	if (rc < 0) {
+		struct stat st;
+
 		saved = errno;
+		/* What the kernel says of a path that is no socket at all. */
+		if (saved == ECONNREFUSED && stat(e->path, &st) == 0 &&
+		    !S_ISSOCK(st.st_mode))
+			io_set_message("Connection refused: not a socket");
 		close(fd);
 		errno = saved;
 		return -1;
@@ -510,6 +516,8 @@ static int unix_clear(const char *path, const struct sockaddr_un *sun)
 	if (lstat(path, &st) < 0)
 		return errno == ENOENT ? 0 : -1;
 	if (!S_ISSOCK(st.st_mode)) {
+		io_set_message("File exists, and is not a socket: zcp replaces"
+			       " only a socket no server uses");
 		errno = EEXIST;
 		return -1;
 	}

@@ -238,9 +238,26 @@ unix_copy() {
 	echo precious > "$T/sock"
 	run --separate-stderr "$ZCP" "unix-listen:$T/sock" "$T/dst"
 	assert_failure 1
-	[[ "$stderr" == *"read unix-listen:$T/sock: File exists"* ]]
+	[[ "$stderr" == *"read unix-listen:$T/sock: File exists, and is not a socket: zcp replaces only a socket no server uses" ]]
 	[ "$(cat "$T/sock")" = precious ]
 	[ ! -e "$T/dst" ]
+}
+
+@test "unix: to a path that is not a socket says so" {
+	echo precious > "$T/file"
+	mkdir "$T/dir"
+	for p in "$T/file" "$T/dir"; do
+		run --separate-stderr "$ZCP" "unix:$p" "$T/dst"
+		assert_failure 1
+		[[ "$stderr" == *"zcp: read unix:$p: Connection refused: not a socket" ]]
+		[ ! -e "$T/dst" ]
+	done
+	[ "$(cat "$T/file")" = precious ]
+	# A socket nobody listens on is refused as it is.
+	python3 -c 'import socket, sys; socket.socket(socket.AF_UNIX).bind(sys.argv[1])' "$T/sock"
+	run --separate-stderr "$ZCP" "$T/file" "unix:$T/sock"
+	assert_failure 1
+	[[ "$stderr" == *"zcp: write unix:$T/sock: Connection refused" ]]
 }
 
 @test "unix-listen leaves a socket in use, and takes nothing from its server" {
