@@ -950,6 +950,20 @@ int async_copy(struct copy *c, const struct async_ops *ops)
 	if (r.rerr)
 		fail_run(&r, SIDE_READ, r.rerr);
 	trim_dst(&r);
+	/* Blocks past a gap that DST keeps: within its old size (trim_dst
+	 * cut the rest). main.c reports them, or cuts a DST it replaces. */
+	if (r.nahead > 0 && r.out.pos) {
+		off_t from = r.out.start + c->done;
+		off_t to = r.out.start + r.ahead[r.nahead - 1].end;
+
+		if (r.dst_size >= 0 && to > (r.dst_size > from ? r.dst_size
+							       : from))
+			to = r.dst_size > from ? r.dst_size : from;
+		if (to > from) {
+			c->scattered_from = from;
+			c->scattered_to = to;
+		}
+	}
 	/* After an error a positional SRC goes back to the end of the
 	 * prefix DST holds: the blocks read past it count as not read. */
 	if (r.err && r.in.pos)

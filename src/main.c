@@ -127,8 +127,10 @@ static void __attribute__((noreturn)) fail(enum side side)
 	if (cp.done == 0 && opt.dst.created)
 		endpoint_uncreate(&opt.dst);
 	else if ((cp.done > 0 || cp.scattered) && opt.dst.fd >= 0 &&
-		 replaces_dst())
-		(void)!ftruncate(opt.dst.fd, cp.done);
+		 replaces_dst()) {
+		if (ftruncate(opt.dst.fd, cp.done) == 0)
+			cp.scattered_from = cp.scattered_to = 0;
+	}
 	else if (prealloc_size >= 0)
 		(void)!ftruncate(opt.dst.fd, prealloc_size);
 	if (side == SIDE_WRITE && !sigpipe_ignored &&

@@ -43,6 +43,9 @@ struct copy {
 	off_t pending;		/* bytes read from SRC but not delivered */
 	int scattered;		/* bytes reached DST past c->done (async
 				 * requests completing out of order) */
+	/* After an error, DST's bytes [scattered_from, scattered_to) (its
+	 * offsets) where such blocks were left, in part: 0, 0 if none. */
+	off_t scattered_from, scattered_to;
 	enum side side;		/* which side failed */
 	int fallback_errno;	/* why COPY_FALLBACK was returned */
 	char note[160];		/* what the method wants said in -v */

@@ -124,6 +124,12 @@ static void json(const struct options *o, const struct copy *c,
 		fprintf(f, "\"queue_depth\":%d,", c->inflight);
 	else
 		fputs("\"queue_depth\":null,", f);
+	if (c->scattered_to > 0)
+		fprintf(f, "\"scattered\":{\"from\":%lld,\"to\":%lld},",
+			(long long)c->scattered_from,
+			(long long)c->scattered_to);
+	else
+		fputs("\"scattered\":null,", f);
 	fputs("\"note\":", f);
 	stats_json_string(f, c->note[0] ? c->note : NULL);
 	fputs(",\"error\":", f);
@@ -202,4 +208,11 @@ void stats_report(const struct options *o, const struct copy *c,
 		verbose(o, c, method, secs, user, sys, calls);
 	if (!o->quiet)
 		report_line(stderr, c->done, c->pending, secs);
+	/* Said even with -q: DST differs from what the count tells. */
+	if (c->scattered_to > 0)
+		fprintf(stderr, "zcp: warning: DST's bytes %lld to %lld, past"
+			" those copied, hold blocks of the copy in part"
+			" (requests complete in any order)\n",
+			(long long)c->scattered_from,
+			(long long)c->scattered_to);
 }

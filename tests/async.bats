@@ -580,6 +580,54 @@ copied() {
 	done
 }
 
+@test "an error while requests complete out of order, DST written in place (--seek, fd:N): the blocks past the prefix are said, with their range, and the rest of DST is as it was" {
+	mkdata "$T/src" 3000000
+	fault_shim
+	for m in $ASYNC; do
+		# (With --seek=7 no write starts at 1 MiB: blocks are aligned
+		# to DST.)
+		for f in read:seek read:fd write:fd; do
+			how=${f#*:} f=${f%:*}
+			head -c 4000000 /dev/zero | tr '\0' x > "$T/dst"
+			if [ "$how" = seek ]; then
+				run --separate-stderr faulty "$f" 1048576 -m "$m" --seek=7 "$T/src" "$T/dst"
+				at=7
+			else
+				run --separate-stderr faulty "$f" 1048576 -m "$m" "$T/src" fd:3 3<>"$T/dst"
+				at=0
+			fi
+			echo "$m, $f, $how: $stderr"
+			assert_failure 1
+			n=$(sed -n 's/^zcp: \([0-9]*\) bytes .*copied.*/\1/p' <<< "$stderr")
+			# The block at 1 MiB failed; with --seek=7 blocks
+			# are aligned to DST, so the prefix ends near it.
+			[ "$n" -gt 1000000 ] && [ "$n" -lt 1100000 ]
+			range=$(sed -n "s/^zcp: warning: DST's bytes \([0-9]*\) to \([0-9]*\), past those copied, hold blocks of the copy in part (requests complete in any order)\$/\1 \2/p" <<< "$stderr")
+			[ -n "$range" ]
+			set -- $range
+			[ "$1" -eq $((at + n)) ] && [ "$2" -gt "$1" ] && [ "$2" -le $((at + 3000000)) ]
+			# DST is its old self but for the bytes reported and
+			# the range said; its size has not changed.
+			size_is "$T/dst" 4000000
+			cmp -n "$at" "$T/dst" <(head -c 4000000 /dev/zero | tr '\0' x)
+			cmp -i "$at:0" -n "$n" "$T/dst" "$T/src"
+			cmp -i "$2:$2" "$T/dst" <(head -c 4000000 /dev/zero | tr '\0' x)
+			# Blocks of the copy did land in the range said.
+			! cmp -s -i "$1:$1" -n $(($2 - $1)) "$T/dst" <(head -c 4000000 /dev/zero | tr '\0' x) || false
+			# In --json too.
+			head -c 4000000 /dev/zero | tr '\0' x > "$T/dst"
+			run --separate-stderr faulty "$f" 1048576 --json -m "$m" "$T/src" fd:3 3<>"$T/dst"
+			assert_failure 1
+			json "$stderr" -e '.bytes == 1048576 and .scattered.from == 1048576 and .scattered.to > 1048576'
+		done
+		# A DST zcp replaces is cut to the bytes reported: nothing to say.
+		run --separate-stderr faulty read 1048576 --json -m "$m" "$T/src" "$T/dst"
+		assert_failure 1
+		json "$stderr" -e '.bytes == 1048576 and .scattered == null'
+		size_is "$T/dst" 1048576
+	done
+}
+
 @test "an error while requests complete out of order, SRC a pipe: the bytes read past the prefix are reported lost" {
 	mkdata "$T/src" 3000000
 	fault_shim

@@ -30,7 +30,7 @@ can_serve() {
 		[ "$m" = auto ] || [ "$method" = "$m" ]
 		json "$stderr" '.syscalls > 0 and .bsize > 0 and .seconds >= 0 and .user_cpu >= 0 and .sys_cpu >= 0'
 		json "$stderr" '.seconds == 0 or ((.rate * .seconds - .bytes) | fabs) <= 0.01 * .bytes'
-		[ "$(json "$stderr" 'keys')" = '["bsize","bytes","dst","error","method","note","ok","passed_over","pending","pipe_size","queue_depth","rate","seconds","src","sys_cpu","syscalls","user_cpu","version"]' ]
+		[ "$(json "$stderr" 'keys')" = '["bsize","bytes","dst","error","method","note","ok","passed_over","pending","pipe_size","queue_depth","rate","scattered","seconds","src","sys_cpu","syscalls","user_cpu","version"]' ]
 	done
 }
 
