@@ -968,10 +968,12 @@ int async_copy(struct copy *c, const struct async_ops *ops)
 	 * prefix DST holds: the blocks read past it count as not read. */
 	if (r.err && r.in.pos)
 		r.taken = c->done;
-	if (r.in.pos)
-		lseek(r.in.fd, r.in.start + r.taken, SEEK_SET);
-	if (r.out.pos)
-		lseek(r.out.fd, r.out.start + c->done, SEEK_SET);
+	/* Requests name their offsets: the file positions are set here,
+	 * and a failure to is an error of that side, as for sendfile. */
+	if (r.in.pos && lseek(r.in.fd, r.in.start + r.taken, SEEK_SET) < 0)
+		fail_run(&r, SIDE_READ, errno);
+	if (r.out.pos && lseek(r.out.fd, r.out.start + c->done, SEEK_SET) < 0)
+		fail_run(&r, SIDE_WRITE, errno);
 	if (c->count >= 0)
 		c->count -= r.taken;
 	teardown(&r);

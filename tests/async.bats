@@ -500,6 +500,25 @@ pos:	0"
 	[ ! -e "$T/dst" ]
 }
 
+@test "the file positions are set at the end, and a failure to set one is an error of that side" {
+	mkdata "$T/src" 3000000
+	for m in $ASYNC; do
+		# The last two lseek calls set SRC's position, then DST's.
+		strace -f -o "$T/trace" -e trace=lseek "$ZCP" -q -m "$m" fd:0 "$T/dst" < "$T/src"
+		n=$(grep -c 'lseek(' "$T/trace")
+		grep 'lseek(' "$T/trace" | tail -n 2 | grep -q 'lseek(0, 3000000, SEEK_SET)'
+		for when in $((n - 1)):read:fd:0 $n:write:$T/dst; do
+			IFS=: read -r w side operand <<< "$when"
+			rm -f "$T/dst"
+			run --separate-stderr strace -f -o /dev/null -e inject=lseek:error=EIO:when="$w" \
+				"$ZCP" -m "$m" fd:0 "$T/dst" < "$T/src"
+			echo "$m, lseek $w: $stderr"
+			assert_failure 1
+			[[ "$stderr" == *"zcp: $side $operand: Input/output error" ]]
+		done
+	done
+}
+
 # fault_shim: builds tests/shim/async_fault.c, which alters single aio and
 # io_uring completions (strace cannot), into $T/fault.so; skips if it
 # cannot be built or preloaded.
