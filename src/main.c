@@ -280,10 +280,15 @@ static off_t seek_src(int fd, off_t offset)
 	if (pos < 0 && errno == ESPIPE)
 		return offset;
 	/* Past the largest offset its file system allows (16 TiB on ext4),
-	 * no file has bytes: as dd, zcp warns and copies nothing. */
-	if (pos < 0 && errno == EINVAL && opt.src.kind == KIND_FILE &&
+	 * no file has bytes, nor past its end a device: as dd, zcp warns
+	 * and copies nothing. */
+	if (pos < 0 && errno == EINVAL &&
+	    (opt.src.kind == KIND_FILE || opt.src.kind == KIND_BLK) &&
 	    (start = lseek(fd, 0, SEEK_CUR)) >= 0 && fstat(fd, &st) == 0) {
-		end = src_end(fd, start, st.st_size);
+		end = opt.src.kind == KIND_BLK ? lseek(fd, 0, SEEK_END)
+					       : src_end(fd, start, st.st_size);
+		if (end < 0)
+			return -1;
 		if (end < start)
 			end = start;
 		if (lseek(fd, end, SEEK_SET) < 0)

@@ -95,6 +95,19 @@ expect() {
 	done
 }
 
+@test "--offset past the end of a device: SRC ended before it, nothing copied, exit 0" {
+	for m in auto rw splice sendfile aio io_uring; do
+		for o in $((DEV_BYTES + 1)) 1T; do
+			rm -f "$T/dst"
+			run --separate-stderr "$ZCP" -m "$m" -o "$o" "$A" "$T/dst"
+			echo "$m -o $o: $stderr"
+			assert_success
+			[[ "$stderr" == "zcp: warning: '$A' ended $DEV_BYTES bytes into --offset=$(numfmt --from=iec "$o")"$'\n'"zcp: 0 bytes copied"* ]]
+			size_is "$T/dst" 0
+		done
+	done
+}
+
 @test "aio and io_uring use direct I/O on a device, aligned to its sectors" {
 	command -v strace >/dev/null || skip "no strace"
 	mkdata "$T/src" $((2 << 20))
