@@ -950,15 +950,20 @@ int async_copy(struct copy *c, const struct async_ops *ops)
 	if (r.rerr)
 		fail_run(&r, SIDE_READ, r.rerr);
 	trim_dst(&r);
-	/* Blocks past a gap that DST keeps: within its old size (trim_dst
-	 * cut the rest). main.c reports them, or cuts a DST it replaces. */
-	if (r.nahead > 0 && r.out.pos) {
-		off_t from = r.out.start + c->done;
-		off_t to = r.out.start + r.ahead[r.nahead - 1].end;
+	/* Blocks past a gap that DST keeps: those below the size trim_dst
+	 * left it (it cut the rest). main.c reports them, or cuts a DST it
+	 * replaces. */
+	if (r.out.pos) {
+		off_t from = r.out.start + c->done, to = from;
+		off_t cut = r.dst_size < 0 ? INT64_MAX
+			  : r.dst_size > from ? r.dst_size : from;
 
-		if (r.dst_size >= 0 && to > (r.dst_size > from ? r.dst_size
-							       : from))
-			to = r.dst_size > from ? r.dst_size : from;
+		for (int i = 0; i < r.nahead; i++) {
+			off_t end = r.out.start + r.ahead[i].end;
+
+			if (r.out.start + r.ahead[i].at < cut)
+				to = end < cut ? end : cut;
+		}
 		if (to > from) {
 			c->scattered_from = from;
 			c->scattered_to = to;

@@ -797,8 +797,10 @@ int endpoint_tty_dev(dev_t rdev)
 	char path[64], link[256];
 	ssize_t n;
 
-	/* Unix98 pseudo-terminals (/dev/pts/N) are not in sysfs. */
-	if (major(rdev) >= 136 && major(rdev) <= 143)
+	/* Consoles and serial lines (4), /dev/tty and /dev/console (5),
+	 * and Unix98 pseudo-terminals (/dev/pts/N, not in sysfs). */
+	if (major(rdev) == 4 || major(rdev) == 5 ||
+	    (major(rdev) >= 136 && major(rdev) <= 143))
 		return 1;
 	snprintf(path, sizeof path, "/sys/dev/char/%u:%u/subsystem",
 		 major(rdev), minor(rdev));

@@ -124,15 +124,15 @@ static void __attribute__((noreturn)) fail(enum side side)
 	 * existing one is left as it was, less the blocks prealloc_dst gave
 	 * it past its end, unless bytes landed past the reported ones (then
 	 * it too holds exactly those reported). */
-	if (cp.done == 0 && opt.dst.created)
+	if (cp.done == 0 && opt.dst.created) {
 		endpoint_uncreate(&opt.dst);
-	else if ((cp.done > 0 || cp.scattered) && opt.dst.fd >= 0 &&
-		 replaces_dst()) {
+	} else if ((cp.done > 0 || cp.scattered) && opt.dst.fd >= 0 &&
+		   replaces_dst()) {
 		if (ftruncate(opt.dst.fd, cp.done) == 0)
 			cp.scattered_from = cp.scattered_to = 0;
-	}
-	else if (prealloc_size >= 0)
+	} else if (prealloc_size >= 0) {
 		(void)!ftruncate(opt.dst.fd, prealloc_size);
+	}
 	if (side == SIDE_WRITE && !sigpipe_ignored &&
 	    ((opt.dst.kind == KIND_PIPE && err == EPIPE) ||
 	     (opt.dst.kind == KIND_SOCKET && (opt.dst.type == EP_STDIO ||
@@ -283,18 +283,17 @@ static off_t seek_src(int fd, off_t offset)
 	 * no file has bytes, nor past its end a device: as dd, zcp warns
 	 * and copies nothing. */
 	if (pos < 0 && errno == EINVAL &&
-	    (opt.src.kind == KIND_FILE || opt.src.kind == KIND_BLK) &&
-	    (start = lseek(fd, 0, SEEK_CUR)) >= 0 && fstat(fd, &st) == 0) {
-		end = opt.src.kind == KIND_BLK ? lseek(fd, 0, SEEK_END)
+	    (opt.src.kind == KIND_FILE || opt.src.kind == KIND_BLK)) {
+		start = lseek(fd, 0, SEEK_CUR);
+		end = start < 0 || fstat(fd, &st) < 0 ? -1
+		    : opt.src.kind == KIND_BLK ? lseek(fd, 0, SEEK_END)
 					       : src_end(fd, start, st.st_size);
-		if (end < 0)
-			return -1;
-		if (end < start)
-			end = start;
-		if (lseek(fd, end, SEEK_SET) < 0)
-			return -1;
-		short_skip(end - start);
-		return 0;
+		if (end >= 0 && lseek(fd, end > start ? end : start,
+				      SEEK_SET) >= 0) {
+			short_skip(end > start ? end - start : 0);
+			return 0;
+		}
+		errno = EINVAL;	/* what the seek itself said */
 	}
 	if (pos < 0)
 		return -1;
@@ -517,9 +516,9 @@ static void check_seek(void)
 /* A socket SRC is known to be one before it is opened, and a path by
  * what stat(2) says of it: a named method (or auto with --direct) that
  * cannot serve the pair is a usage error before SRC is opened, a peer
- * accepted or a FIFO's writer waited for. A terminal shows only once
- * open (to stat a character device): checked again then, as is every
- * handed SRC. A file, device or DST kind learnt here is
+ * accepted or a FIFO's writer waited for. A terminal is told by its
+ * device number (endpoint_tty_dev); once open, SRC is checked again, as
+ * is every handed SRC. A file, device or DST kind learnt here is
  * forgotten again, so that a SRC that cannot be opened is reported as
  * one that was never looked at. */
 static void check_early_src(void)
@@ -536,7 +535,8 @@ static void check_early_src(void)
 		opt.src.kind = S_ISFIFO(st.st_mode) ? KIND_PIPE
 			     : S_ISREG(st.st_mode)  ? KIND_FILE
 			     : S_ISBLK(st.st_mode)  ? KIND_BLK
-			     : S_ISCHR(st.st_mode)  ? KIND_CHR
+			     : S_ISCHR(st.st_mode)  ? endpoint_tty_dev(st.st_rdev)
+						      ? KIND_TTY : KIND_CHR
 						    : KIND_UNKNOWN;
 		if (opt.src.kind == KIND_UNKNOWN)
 			return;		/* a directory: opening it says so */

@@ -415,7 +415,8 @@ static int splice_spread(struct copy *c, off_t pos, off_t len, int threads)
 	method_advance(c, (size_t)(io_count_load(&c->done) - before + s.lost));
 	snprintf(c->note, sizeof c->note,
 		 "%lld bytes from the page cache spread over %d threads",
-		 (long long)len, threads);
+		 (long long)(io_count_load(&c->done) - before + s.lost),
+		 threads);
 	if (s.err) {
 		/* SRC is left just past the bytes reported, as after any
 		 * error, and what the threads held goes back with it. Into

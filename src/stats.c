@@ -206,13 +206,14 @@ void stats_report(const struct options *o, const struct copy *c,
 	}
 	if (o->verbose)
 		verbose(o, c, method, secs, user, sys, calls);
+	/* Said even with -q, as other warnings: DST differs from what the
+	 * count tells. */
+	if (c->scattered_to > 0)
+		fprintf(stderr, "zcp: warning: past the bytes copied, DST's"
+			" bytes %lld to %lld (offsets, both included) hold"
+			" blocks of the copy in part: requests complete in any"
+			" order\n", (long long)c->scattered_from,
+			(long long)c->scattered_to - 1);
 	if (!o->quiet)
 		report_line(stderr, c->done, c->pending, secs);
-	/* Said even with -q: DST differs from what the count tells. */
-	if (c->scattered_to > 0)
-		fprintf(stderr, "zcp: warning: DST's bytes %lld to %lld, past"
-			" those copied, hold blocks of the copy in part"
-			" (requests complete in any order)\n",
-			(long long)c->scattered_from,
-			(long long)c->scattered_to);
 }

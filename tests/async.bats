@@ -564,7 +564,7 @@ copied() {
 			assert_failure 1
 			if [ "$fault" = read ]; then
 				# Other blocks reached DST before the failure came.
-				assert_output --partial "zcp-fault: the read at offset $at failed, after another block's write"
+				assert_output --partial "zcp-fault: the read at offset $at failed, after a later block's write"
 				assert_line --index 2 "zcp: read fd:0: Input/output error"
 			else
 				assert_output --partial "zcp-fault: the write at offset $at failed"
@@ -621,9 +621,11 @@ copied() {
 			# The block at 1 MiB failed; with --seek=7 blocks
 			# are aligned to DST, so the prefix ends near it.
 			[ "$n" -gt 1000000 ] && [ "$n" -lt 1100000 ]
-			range=$(sed -n "s/^zcp: warning: DST's bytes \([0-9]*\) to \([0-9]*\), past those copied, hold blocks of the copy in part (requests complete in any order)\$/\1 \2/p" <<< "$stderr")
+			range=$(sed -n "s/^zcp: warning: past the bytes copied, DST's bytes \([0-9]*\) to \([0-9]*\) (offsets, both included) hold blocks of the copy in part: requests complete in any order\$/\1 \2/p" <<< "$stderr")
 			[ -n "$range" ]
 			set -- $range
+			# As offsets from, to (not included).
+			set -- "$1" $(($2 + 1))
 			[ "$1" -eq $((at + n)) ] && [ "$2" -gt "$1" ] && [ "$2" -le $((at + 3000000)) ]
 			# DST is its old self but for the bytes reported and
 			# the range said; its size has not changed.
@@ -639,6 +641,15 @@ copied() {
 			assert_failure 1
 			json "$stderr" -e '.bytes == 1048576 and .scattered.from == 1048576 and .scattered.to > 1048576'
 		done
+		# Into a DST shorter than the copy, the blocks past the gap were
+		# all past its old end, and cut: nothing to say.
+		head -c 1500000 /dev/zero | tr '\0' x > "$T/dst"
+		run --separate-stderr faulty read 1048576 --json -m "$m" "$T/src" fd:3 3<>"$T/dst"
+		assert_failure 1
+		json "$stderr" -e '.bytes == 1048576 and .scattered == null'
+		size_is "$T/dst" 1500000
+		cmp -n 1048576 "$T/src" "$T/dst"
+		cmp -i 1048576:0 "$T/dst" <(head -c 451424 /dev/zero | tr '\0' x)
 		# A DST zcp replaces is cut to the bytes reported: nothing to say.
 		run --separate-stderr faulty read 1048576 --json -m "$m" "$T/src" "$T/dst"
 		assert_failure 1

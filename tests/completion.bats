@@ -240,7 +240,7 @@ also.bin'
 	run fish_complete 'zcp alpha.txt unix:so'
 	assert_output 'unix:sockdir/'
 	# No file names after a prefix that takes none.
-	for tok in fd: tcp:zcphost.example: tcp-listen:1; do
+	for tok in fd: tcp:zcphost.example: tcp-listen:1 TCP:zcphost.example:; do
 		run fish_complete "zcp alpha.txt $tok"
 		assert_output ''
 	done

@@ -429,7 +429,7 @@ print(p.wait(), len(got))' "$@"
 	[ ! -e "$T/dst" ]
 }
 
-@test "a terminal named by path is known as one before it is opened: a named method that cannot write to it, or --bench, is a usage error" {
+@test "a terminal named by path, SRC or DST, is known as one before it is opened: a named method that cannot serve it, or --bench, is a usage error" {
 	mkdata "$T/src" 1000
 	ttys=/dev/tty
 	# A pseudo-terminal of its own, where script(1) can make one.
@@ -454,6 +454,14 @@ print(p.wait(), len(got))' "$@"
 	run "$ZCP" --bench "$T/src" /dev/tty
 	assert_failure 2
 	assert_output --partial "--bench cannot write every run to '/dev/tty': it is a terminal"
+	# As SRC, with no terminal to open (setsid): refused all the same.
+	for m in sendfile splice; do
+		run setsid strace -o "$T/trace" -e trace=open,openat "$ZCP" -m "$m" /dev/tty "$T/dst"
+		assert_refused
+		assert_output --partial "from terminal to file: $m"
+		! grep -F '"/dev/tty"' "$T/trace" || false
+		[ ! -e "$T/dst" ]
+	done
 }
 
 @test "offsets at the top of off_t: nothing to copy or an error, never an overflow" {

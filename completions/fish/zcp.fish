@@ -71,7 +71,7 @@ end
 complete -c zcp -a '(__zcp_operand)'
 # After an endpoint's prefix the candidates are __zcp_operand's alone:
 # no file names glued to tcp:, fd: and the like.
-complete -c zcp -n 'string match -qr -- "^(tcp|tcp-listen|unix|unix-listen|fd):" (commandline -ct)' -f
+complete -c zcp -n 'string match -qir -- "^(tcp|tcp-listen|unix|unix-listen|fd):" (commandline -ct)' -f
 
 complete -c zcp -s m -l method -x -d 'Copy with the named method' -a '
     auto\t"Fastest method that serves SRC and DST"

@@ -3,9 +3,9 @@
  * cannot inject into. ZCP_FAULT chooses the fault, once, for the request
  * at file offset ZCP_FAULT_AT (default 0):
  *   read   the read fails with EIO, its completion arriving after the
- *          write of another block has completed (a bad sector);
- *   write  the write fails with EIO while the other blocks' writes
- *          succeed;
+ *          write of a later block has completed (a bad sector);
+ *   write  the write fails with EIO, also after a later block's write,
+ *          while the other blocks' writes succeed;
  *   short  the write completes 100 bytes short (the bytes are written;
  *          the count says less, as a partial direct write does).
  * It says on stderr when the fault happened. The test builds it with
@@ -34,19 +34,19 @@ static long long at(void)
 }
 
 /* what: "failed" or "completed 100 bytes short"; after: the write of
- * another block completed before it. */
+ * a later block completed before it. */
 static void fired(int write, const char *what, int after)
 {
 	fprintf(stderr, "zcp-fault: the %s at offset %lld %s%s\n",
 		write ? "write" : "read", at(), what,
-		after ? ", after another block's write" : "");
+		after ? ", after a later block's write" : "");
 }
 
 /* libaio: completions come back through io_getevents, each with its
  * request. */
 
 static struct io_event held;
-static int holding, aio_wrote, aio_done;
+static int holding, held_write, aio_later, aio_done;
 
 /* Returns 1 if ev is held back. */
 static int aio_alter(struct io_event *ev)
@@ -57,17 +57,14 @@ static int aio_alter(struct io_event *ev)
 
 	if (aio_done || cb->u.c.offset != at())
 		return 0;
-	if (rd && is("read")) {
+	if ((rd && is("read")) || (wr && is("write"))) {
 		held = *ev;
 		held.res = (unsigned long)-EIO;
+		held_write = wr;
 		holding = aio_done = 1;
 		return 1;
 	}
-	if (wr && is("write")) {
-		ev->res = (unsigned long)-EIO;
-		aio_done = 1;
-		fired(1, "failed", 0);
-	} else if (wr && is("short") && (long)ev->res > 100) {
+	if (wr && is("short") && (long)ev->res > 100) {
 		ev->res -= 100;
 		aio_done = 1;
 		fired(1, "completed 100 bytes short", 0);
@@ -94,17 +91,19 @@ int io_getevents(io_context_t ctx, long min_nr, long nr, struct io_event *ev,
 		if (n < 0)
 			return n;
 		for (int i = 0; i < n; i++) {
+			struct iocb *cb = ev[i].obj;
+
 			if (aio_alter(&ev[i]))
 				continue;
-			if (((struct iocb *)ev[i].obj)->aio_lio_opcode ==
-			    IO_CMD_PWRITE)
-				aio_wrote = 1;
+			if (cb->aio_lio_opcode == IO_CMD_PWRITE &&
+			    cb->u.c.offset > at())
+				aio_later = 1;
 			ev[k++] = ev[i];
 		}
-		if (holding && (aio_wrote || n == 0) && k < nr) {
+		if (holding && (aio_later || n == 0) && k < nr) {
 			ev[k++] = held;
 			holding = 0;
-			fired(0, "failed", aio_wrote);
+			fired(held_write, "failed", aio_later);
 		}
 		if (k > 0 || (!holding && n == 0))
 			return k;
@@ -116,7 +115,7 @@ int io_getevents(io_context_t ctx, long min_nr, long nr, struct io_event *ev,
  * of liburing, not inline ones. A completion carries only user_data,
  * so the request it ends is remembered by that. */
 
-static __u64 target, writes[64];
+static __u64 target, writes[64], woff[64];
 static int target_write, have_target, uring_wrote, uring_done;
 static struct __kernel_timespec delay = { .tv_sec = 1 };
 
@@ -131,17 +130,18 @@ static void look(struct io_uring_sqe *sqe)
 	for (int i = 0; wr && i < 64; i++)
 		if (!writes[i]) {
 			writes[i] = data;
+			woff[i] = sqe->off;
 			break;
 		}
 	if (uring_done || have_target || sqe->off != (__u64)at())
 		return;
-	if (rd && is("read")) {
-		/* The read becomes a timer: it completes (-ETIME, made
+	if ((rd && is("read")) || (wr && is("write"))) {
+		/* The request becomes a timer: it completes (-ETIME, made
 		 * -EIO below) a second later, when the other blocks of a
 		 * small copy are through. */
 		io_uring_prep_timeout(sqe, &delay, 0, 0);
 		sqe->user_data = data;
-	} else if (!wr || !(is("write") || is("short"))) {
+	} else if (!wr || !is("short")) {
 		return;
 	}
 	target = data;
@@ -185,14 +185,14 @@ unsigned io_uring_peek_batch_cqe(struct io_uring *ring,
 				fired(1, "completed 100 bytes short", 0);
 			} else if (!is("short")) {
 				c->res = -EIO;
-				fired(target_write, "failed", !target_write &&
-							       uring_wrote);
+				fired(target_write, "failed", uring_wrote);
 			}
 		}
 		for (int j = 0; j < 64; j++)
 			if (c->user_data && writes[j] == c->user_data) {
 				writes[j] = 0;
-				uring_wrote = 1;
+				if (woff[j] > (__u64)at())
+					uring_wrote = 1;
 			}
 	}
 	return n;
