@@ -907,6 +907,19 @@ static void limit(struct run *r)
 	}
 }
 
+/* What --flags asked that the file system refused (EOPNOTSUPP), said
+ * in place of "Operation not supported"; NULL for another error. */
+static const char *flag_refused(const struct copy *c, int err)
+{
+	if (err != EOPNOTSUPP)
+		return NULL;
+	if (c->flags & RWF_HIPRI)
+		return "polled I/O (hipri) is not supported here";
+	if (c->flags & RWF_NOWAIT)
+		return "non-blocking I/O (nowait) is not supported here";
+	return NULL;
+}
+
 int async_copy(struct copy *c, const struct async_ops *ops)
 {
 	struct run r = {
@@ -989,13 +1002,14 @@ int async_copy(struct copy *c, const struct async_ops *ops)
 	    c->done == 0 && method_unsupported(r.err)) {
 		c->fallback_errno = r.err;
 		c->pending = 0;
-		c->note[0] = '\0';	/* described a run that did not happen */
+		/* The note described a run that did not happen. */
+		snprintf(c->note, sizeof c->note, "%s",
+			 flag_refused(c, r.err) ? flag_refused(c, r.err) : "");
 		return COPY_FALLBACK;
 	}
 	if (r.err) {
-		if (r.err == EOPNOTSUPP && (c->flags & RWF_HIPRI))
-			io_set_message("polled I/O (hipri) is not supported"
-				       " here");
+		if (flag_refused(c, r.err))
+			io_set_message(flag_refused(c, r.err));
 		c->pending = r.taken > c->done ? r.taken - c->done : 0;
 		c->side = r.err_side;
 		errno = r.err;

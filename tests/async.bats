@@ -409,6 +409,20 @@ pos:	0"
 			assert_output --partial "polled I/O (hipri) is not supported here"
 		fi
 	done
+	# tmpfs may refuse nowait: then both methods say so, not only
+	# "Operation not supported".
+	shm_dir
+	mkdata "$shm/src" 100000
+	for m in $ASYNC; do
+		run "$ZCP" -m "$m" --flags=nowait "$shm/src" "$shm/dst"
+		if [ "$status" -eq 0 ]; then
+			cmp "$shm/src" "$shm/dst"
+		else
+			assert_failure 1
+			assert_output --partial "non-blocking I/O (nowait) is not supported here"
+			[ ! -e "$shm/dst" ]
+		fi
+	done
 }
 
 @test "usage errors: --queue-depth, --flags, and --direct with a method that does not take it, or with auto and no file side" {
