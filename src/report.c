@@ -71,7 +71,8 @@ void report_line(FILE *f, off_t bytes, off_t pending, double secs)
 	fflush(f);
 }
 
-int report_utf8_len(const unsigned char *s)
+/* Length of the valid UTF-8 sequence at s, 0 if there is none. */
+static int utf8_len(const unsigned char *s)
 {
 	int n, i;
 	unsigned cp;
@@ -98,37 +99,35 @@ int report_utf8_len(const unsigned char *s)
 	return n;
 }
 
-int report_c1(const unsigned char *s)
-{
-	return s[0] == 0xc2 && s[1] >= 0x80 && s[1] < 0xa0;
-}
-
-void report_escaped(FILE *f, const char *text)
+void report_escape(FILE *f, const char *text, int json)
 {
 	const unsigned char *s = (const unsigned char *)text;
 
 	while (*s) {
-		int n = report_utf8_len(s);
+		int n = utf8_len(s);
+		int c1 = n == 2 && s[0] == 0xc2 && s[1] < 0xa0;
 
 		if (*s == '\n')
 			fputs("\\n", f);
 		else if (*s == '\t')
 			fputs("\\t", f);
-		else if (*s == '\\')
-			fputs("\\\\", f);
-		else if (*s < 0x20 || *s == 0x7f || n == 0)
-			fprintf(f, "\\x%02x", *s);
-		else if (report_c1(s)) {
+		else if (*s == '\\' || (json && *s == '"'))
+			fprintf(f, "\\%c", *s);
+		else if (c1 && json)
+			fprintf(f, "\\u%04x", s[1]);	/* the code point */
+		else if (c1)
 			fprintf(f, "\\x%02x\\x%02x", s[0], s[1]);
-			s += 2;
-			continue;
-		} else {
+		else if (*s < 0x20 || *s == 0x7f || n == 0)
+			fprintf(f, json ? "\\u%04x" : "\\x%02x", *s);
+		else
 			fwrite(s, 1, (size_t)n, f);
-			s += n;
-			continue;
-		}
-		s++;
+		s += n > 0 ? n : 1;
 	}
+}
+
+void report_escaped(FILE *f, const char *text)
+{
+	report_escape(f, text, 0);
 }
 
 void report_error(const char *verb, const char *operand, const char *msg)

@@ -45,10 +45,9 @@ void report_error(const char *verb, const char *operand, const char *msg);
  * clears the screen. */
 void report_escaped(FILE *f, const char *text);
 
-/* Length of the valid UTF-8 sequence at s, 0 if there is none. */
-int report_utf8_len(const unsigned char *s);
-
-/* Whether s starts with a C1 control in UTF-8 (U+0080 to U+009F). */
-int report_c1(const unsigned char *s);
+/* report_escaped, or with json set the inside of a JSON string: quotes
+ * escaped too, and the others as \u00XX (a byte that is not UTF-8 as
+ * the code point of that value). */
+void report_escape(FILE *f, const char *text, int json);
 
 #endif

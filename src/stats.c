@@ -43,35 +43,12 @@ void stats_end(const struct copy *c)
 
 void stats_json_string(FILE *f, const char *str)
 {
-	const unsigned char *s = (const unsigned char *)str;
-
-	if (!s) {
+	if (!str) {
 		fputs("null", f);
 		return;
 	}
 	fputc('"', f);
-	while (*s) {
-		int n = report_utf8_len(s);
-
-		if (*s == '"' || *s == '\\')
-			fprintf(f, "\\%c", *s);
-		else if (*s == '\n')
-			fputs("\\n", f);
-		else if (*s == '\t')
-			fputs("\\t", f);
-		else if (*s < 0x20 || *s == 0x7f || n == 0)
-			fprintf(f, "\\u%04x", *s);
-		else if (report_c1(s)) {
-			fprintf(f, "\\u%04x", s[1]);
-			s += 2;
-			continue;
-		} else {
-			fwrite(s, 1, (size_t)n, f);
-			s += n;
-			continue;
-		}
-		s++;
-	}
+	report_escape(f, str, 1);
 	fputc('"', f);
 }
 
