@@ -931,6 +931,7 @@ int async_copy(struct copy *c, const struct async_ops *ops)
 		.in.afd = -1,
 		.out.afd = -1,
 	};
+	const char *why;
 	int rest;
 
 	r.in.fd = r.out.fd = -1;
@@ -995,6 +996,7 @@ int async_copy(struct copy *c, const struct async_ops *ops)
 	if (c->count >= 0)
 		c->count -= r.taken;
 	teardown(&r);
+	why = flag_refused(c, r.err);
 	/* The kernel refused the first requests themselves (io_submit on a
 	 * /proc file, say): with nothing moved, a refusal like the other
 	 * methods' first call, which auto passes over. */
@@ -1003,13 +1005,12 @@ int async_copy(struct copy *c, const struct async_ops *ops)
 		c->fallback_errno = r.err;
 		c->pending = 0;
 		/* The note described a run that did not happen. */
-		snprintf(c->note, sizeof c->note, "%s",
-			 flag_refused(c, r.err) ? flag_refused(c, r.err) : "");
+		snprintf(c->note, sizeof c->note, "%s", why ? why : "");
 		return COPY_FALLBACK;
 	}
 	if (r.err) {
-		if (flag_refused(c, r.err))
-			io_set_message(flag_refused(c, r.err));
+		if (why)
+			io_set_message(why);
 		c->pending = r.taken > c->done ? r.taken - c->done : 0;
 		c->side = r.err_side;
 		errno = r.err;

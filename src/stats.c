@@ -183,7 +183,7 @@ void stats_report(const struct options *o, const struct copy *c,
 	}
 	if (o->verbose)
 		verbose(o, c, method, secs, user, sys, calls);
-	/* Said even with -q, as other warnings: DST differs from what the
+	/* Said even with -q, as an error is: DST differs from what the
 	 * count tells. */
 	if (c->scattered_to > 0)
 		fprintf(stderr, "zcp: warning: past the bytes copied, DST's"
