@@ -1017,5 +1017,12 @@ int async_copy(struct copy *c, const struct async_ops *ops)
 		return COPY_ERROR;
 	}
 	c->pending = 0;
-	return rest ? method_rw.copy(c) : COPY_DONE;
+	if (!rest)
+		return COPY_DONE;
+	/* Said in -v and --json, where the method is named as async. */
+	size_t used = strlen(c->note);
+
+	snprintf(c->note + used, sizeof c->note - used,
+		 "; the last bytes below the largest offset by read/write");
+	return method_rw.copy(c);
 }

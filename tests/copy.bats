@@ -448,6 +448,14 @@ while fcntl.ioctl(1, termios.FIONREAD, q) == 0 and q[0] > 0:
 			tail -c "$size" "$shm/dst" | cmp - "$shm/src"
 		done
 	done
+	# aio and io_uring write the last MiB or so there by read/write,
+	# and say so.
+	for m in $(methods); do
+		[ "$m" = aio ] || [ "$m" = io_uring ] || continue
+		run --separate-stderr "$ZCP" --json -m "$m" --seek=$((OFF_MAX - size)) "$shm/src" "$shm/dst"
+		assert_success
+		json "$stderr" -e '.note | endswith("; the last bytes below the largest offset by read/write")'
+	done
 }
 
 @test "a whole 5 GiB sparse file copies byte for byte" {
