@@ -792,7 +792,7 @@ off_t endpoint_remaining(const struct endpoint *e, off_t skip, off_t count)
 	return size;
 }
 
-int endpoint_tty_dev(dev_t rdev)
+static int tty_dev(dev_t rdev)
 {
 	char path[64], link[256];
 	ssize_t n;
@@ -811,28 +811,28 @@ int endpoint_tty_dev(dev_t rdev)
 	return strcmp(link + n - 4, "/tty") == 0;
 }
 
+enum endpoint_kind endpoint_kind_of(const struct stat *st, int fd)
+{
+	mode_t m = st->st_mode;
+
+	if (S_ISCHR(m))
+		return (fd >= 0 ? isatty(fd) : tty_dev(st->st_rdev))
+			       ? KIND_TTY : KIND_CHR;
+	return S_ISREG(m)  ? KIND_FILE
+	     : S_ISFIFO(m) ? KIND_PIPE
+	     : S_ISSOCK(m) ? KIND_SOCKET
+	     : S_ISBLK(m)  ? KIND_BLK
+	     : S_ISDIR(m)  ? KIND_DIR
+			   : KIND_OTHER;
+}
+
 int endpoint_classify(struct endpoint *e)
 {
-	mode_t m;
 	int fl;
 
 	if (fstat(e->fd, &e->st) < 0)
 		return -1;
-	m = e->st.st_mode;
-	if (S_ISREG(m))
-		e->kind = KIND_FILE;
-	else if (S_ISFIFO(m))
-		e->kind = KIND_PIPE;
-	else if (S_ISSOCK(m))
-		e->kind = KIND_SOCKET;
-	else if (S_ISBLK(m))
-		e->kind = KIND_BLK;
-	else if (S_ISCHR(m))
-		e->kind = isatty(e->fd) ? KIND_TTY : KIND_CHR;
-	else if (S_ISDIR(m))
-		e->kind = KIND_DIR;
-	else
-		e->kind = KIND_OTHER;
+	e->kind = endpoint_kind_of(&e->st, e->fd);
 	fl = fcntl(e->fd, F_GETFL);
 	if (fl < 0)
 		return -1;

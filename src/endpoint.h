@@ -70,10 +70,10 @@ int endpoint_open_dst(struct endpoint *e, int append);
 /* Fills st and kind from the open descriptor. Returns 0 or -1. */
 int endpoint_classify(struct endpoint *e);
 
-/* Whether the character device rdev is a terminal, told without opening
- * it (isatty needs a descriptor): a pseudo-terminal, or a device of the
- * kernel's tty class. */
-int endpoint_tty_dev(dev_t rdev);
+/* The kind of what st describes. A character device is a terminal if
+ * isatty says so of fd, or with fd -1 (not opened yet) if its device
+ * number is a terminal's: a pseudo-terminal, or the kernel's tty class. */
+enum endpoint_kind endpoint_kind_of(const struct stat *st, int fd);
 
 /* A regular file's size from fstat (st_size), or -1 on a file system
  * whose sizes say nothing of the bytes (/proc says 0 whatever a file

@@ -344,14 +344,7 @@ static void probe_dst(struct endpoint *e)
 			e->kind = KIND_FILE;	/* open will create it */
 			return;
 		}
-		e->kind = S_ISREG(e->st.st_mode)  ? KIND_FILE
-			: S_ISFIFO(e->st.st_mode) ? KIND_PIPE
-			: S_ISBLK(e->st.st_mode)  ? KIND_BLK
-			: S_ISCHR(e->st.st_mode)  ? endpoint_tty_dev(e->st.st_rdev)
-						    ? KIND_TTY : KIND_CHR
-			: S_ISSOCK(e->st.st_mode) ? KIND_SOCKET
-			: S_ISDIR(e->st.st_mode)  ? KIND_DIR
-						  : KIND_OTHER;
+		e->kind = endpoint_kind_of(&e->st, -1);
 		if (same_file(&opt.src.st, &e->st))
 			same_file_error();
 		return;
@@ -517,7 +510,7 @@ static void check_seek(void)
  * what stat(2) says of it: a named method (or auto with --direct) that
  * cannot serve the pair is a usage error before SRC is opened, a peer
  * accepted or a FIFO's writer waited for. A terminal is told by its
- * device number (endpoint_tty_dev); once open, SRC is checked again, as
+ * device number (endpoint_kind_of); once open, SRC is checked again, as
  * is every handed SRC. A file, device or DST kind learnt here is
  * forgotten again, so that a SRC that cannot be opened is reported as
  * one that was never looked at. */
@@ -532,14 +525,13 @@ static void check_early_src(void)
 	if (opt.src.type == EP_PATH) {
 		if (stat(opt.src.path, &st) < 0)
 			return;		/* opening it says why */
-		opt.src.kind = S_ISFIFO(st.st_mode) ? KIND_PIPE
-			     : S_ISREG(st.st_mode)  ? KIND_FILE
-			     : S_ISBLK(st.st_mode)  ? KIND_BLK
-			     : S_ISCHR(st.st_mode)  ? endpoint_tty_dev(st.st_rdev)
-						      ? KIND_TTY : KIND_CHR
-						    : KIND_UNKNOWN;
-		if (opt.src.kind == KIND_UNKNOWN)
-			return;		/* a directory: opening it says so */
+		opt.src.kind = endpoint_kind_of(&st, -1);
+		/* A directory or socket: opening it says so. */
+		if (opt.src.kind == KIND_DIR || opt.src.kind == KIND_SOCKET ||
+		    opt.src.kind == KIND_OTHER) {
+			opt.src.kind = KIND_UNKNOWN;
+			return;
+		}
 	}
 	cp.src = &opt.src;
 	cp.dst = &opt.dst;

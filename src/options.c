@@ -225,7 +225,6 @@ int options_parse_size(const char *text, off_t *out)
 static off_t size_arg(const char *opt, const char *text, off_t min, off_t max)
 {
 	off_t v;
-
 	int rc = options_parse_size(text, &v);
 
 	if (rc == -1)
